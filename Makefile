@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`. Both create and reuse .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# `make run` serves plain HTTP on this machine, so cookies cannot demand HTTPS there.
+FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
+
+.PHONY: run test test-sqlite test-postgres bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+run: $(VENV)/.runtime-installed
+	$(FLASK) db upgrade
+	$(FLASK) portal demo-data
+	@echo "Serving the Annotator Portal at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(FLASK) run --host "$(HOST)" --port "$(PORT)"
+
+test: $(VENV)/.dev-installed
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+# The database-touching tests again on PostgreSQL, when TEST_POSTGRES_URL names a server.
+test-postgres: $(VENV)/.dev-installed
+	@if [ -z "$$TEST_POSTGRES_URL" ]; then \
+	  echo "PostgreSQL run skipped: set TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run it."; \
+	else \
+	  echo "Database tests on PostgreSQL ($$TEST_POSTGRES_URL)"; \
+	  TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -m "db and not browser"; \
+	fi
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/web.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

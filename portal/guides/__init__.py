@@ -1,0 +1,1 @@
+"""Learn: the guides library, its search, and reading progress."""

@@ -1,0 +1,1 @@
+"""Practice: graded annotation exercises (the engine arrives with the practice issue)."""

@@ -1,0 +1,15 @@
+"""Pure modules must import without Flask, so they can be tested and reused alone."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_MODULES = ["portal.guides.loader", "portal.guides.search", "portal.practice.catalog", "portal.config"]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_module_does_not_import_flask(module):
+    code = f"import sys, {module}; sys.exit(1 if 'flask' in sys.modules else 0)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, f"{module} pulled in Flask: {result.stderr}"
