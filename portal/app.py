@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal import config, errors, security
+from portal import config, errors, page_cache, security
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = config.PROJECT_ROOT
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message_category = "info"
     security.init_app(app)
     errors.init_app(app)
+    page_cache.init_app(app)
 
     from portal import cli
     from portal.accounts import blueprint as accounts

@@ -61,6 +61,8 @@ def _postgres_schema():
     with app.app_context():
         db.drop_all()
         db.create_all()
+        db.session.remove()
+        db.engine.dispose()
     yield
 
 

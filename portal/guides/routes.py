@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from portal.guides import services
 from portal.guides.blueprint import bp, get_index, get_library
 from portal.guides.forms import MarkReadForm
+from portal.guides.search import MAX_QUERY_LENGTH
+from portal.page_cache import anonymous_page
 from portal.practice.catalog import practice_title
 
 
@@ -19,9 +21,12 @@ def index():
 
 @bp.get("/search")
 def search():
-    query = request.args.get("q", "").strip()
-    hits = get_index().search(query) if query else []
-    return render_template("guides/search.html", query=query, hits=hits)
+    query = request.args.get("q", "").strip()[:MAX_QUERY_LENGTH]
+
+    def render():
+        hits = get_index().search(query) if query else []
+        return render_template("guides/search.html", query=query, hits=hits)
+    return anonymous_page(("guides.search", query), render)
 
 
 @bp.get("/<slug>")
@@ -30,12 +35,15 @@ def show(slug):
     guide = library.get(slug)
     if guide is None:
         abort(404)
-    previous, following = library.neighbours(slug)
-    is_read = current_user.is_authenticated and slug in services.read_slugs(current_user.id)
-    form = MarkReadForm(read="0" if is_read else "1")
-    return render_template("guides/show.html", guide=guide, previous=previous, following=following,
-                           is_read=is_read, form=form,
-                           practice_title=practice_title(guide.practice) if guide.practice else None)
+
+    def render():
+        previous, following = library.neighbours(slug)
+        is_read = current_user.is_authenticated and slug in services.read_slugs(current_user.id)
+        form = MarkReadForm(read="0" if is_read else "1") if current_user.is_authenticated else None
+        return render_template("guides/show.html", guide=guide, previous=previous, following=following,
+                               is_read=is_read, form=form,
+                               practice_title=practice_title(guide.practice) if guide.practice else None)
+    return anonymous_page(("guides.show", slug), render)
 
 
 @bp.post("/<slug>/read")

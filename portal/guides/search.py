@@ -18,8 +18,11 @@ FIELD_WEIGHTS = {"title": 4.0, "summary": 2.0, "headings": 2.0, "body": 1.0}
 BM25_K1 = 1.2
 BM25_B = 0.75
 SNIPPET_WORDS = 32
+SNIPPET_LEAD_WORDS = 6
 EDGE_PUNCTUATION = re.compile(r"^(\W*)(.*?)(\W*)$", re.DOTALL)
 MAX_QUERY_TERMS = 12
+STOP_WORDS = frozenset("""a an and are as at be by for from has have how in is it its of on or that the
+this to was were what when where which who why will with you your""".split())
 MAX_QUERY_LENGTH = 200
 
 
@@ -38,8 +41,9 @@ def stem(token: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed word tokens."""
-    return [stem(token) for token in TOKEN.findall(text.lower())]
+    """Lower-cased, stemmed word tokens, without stop words and single characters."""
+    return [stem(token) for token in TOKEN.findall(text.lower())
+            if len(token) > 1 and token not in STOP_WORDS]
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,33 @@ class SearchHit:
     snippet: Markup
 
 
+@dataclass(frozen=True)
+class _SectionWords:
+    """A section's words with their stems, computed once at index time for snippets."""
+
+    anchor: str
+    title: str
+    words: tuple[str, ...]
+    stems: tuple[frozenset, ...]
+    positions: dict  # stem -> word positions, so a snippet visits only matching words
+
+    @classmethod
+    def build(cls, anchor: str, title: str, words: list[str]) -> "_SectionWords":
+        stems = tuple(frozenset(terms(word)) for word in words)
+        positions = {}
+        for position, word_stems in enumerate(stems):
+            for word_stem in word_stems:
+                positions.setdefault(word_stem, []).append(position)
+        return cls(anchor, title, tuple(words), stems, positions)
+
+
 class GuideIndex:
     """BM25F-style ranking: per-field term frequencies weighted, one length normalisation."""
 
     def __init__(self, library: Library):
         self.library = library
         self._documents = []
+        self._sections = {}
         document_frequency = Counter()
         for guide in library.guides:
             fields = {
@@ -74,6 +99,10 @@ class GuideIndex:
             length = sum(weighted.values())
             self._documents.append((guide, weighted, length))
             document_frequency.update(weighted.keys())
+            self._sections[guide.slug] = tuple(
+                _SectionWords.build(section.anchor, section.title, words)
+                for section in guide.sections if (words := section.text.split())
+            )
         count = max(1, len(self._documents))
         self._average_length = sum(length for _, _, length in self._documents) / count
         self._idf = {
@@ -89,52 +118,51 @@ class GuideIndex:
         scored = []
         for guide, weighted, length in self._documents:
             score = 0.0
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self._average_length)
             for term in query_terms:
                 frequency = weighted.get(term)
-                if not frequency:
-                    continue
-                norm = BM25_K1 * (1 - BM25_B + BM25_B * length / self._average_length)
-                score += self._idf[term] * frequency * (BM25_K1 + 1) / (frequency + norm)
+                if frequency:
+                    score += self._idf[term] * frequency * (BM25_K1 + 1) / (frequency + norm)
             if score > 0:
                 scored.append((score, guide))
         scored.sort(key=lambda pair: (-pair[0], pair[1].title))
         hits = []
         for score, guide in scored[:limit]:
-            anchor, section_title, snippet = best_snippet(guide, query_terms)
+            anchor, section_title, snippet = self._snippet(guide, frozenset(query_terms))
             hits.append(SearchHit(guide, round(score, 4), anchor, section_title, snippet))
         return hits
 
+    def _snippet(self, guide: Guide, wanted: frozenset) -> tuple[str, str, Markup]:
+        """The window with the most distinct query terms (then most matches), highlighted."""
+        best_key, best = (0, 0), None
+        for section in self._sections[guide.slug]:
+            positions = sorted({position for term in wanted for position in section.positions.get(term, ())})
+            matches = [(position, section.stems[position] & wanted) for position in positions]
+            for first, _ in matches:
+                start = max(0, first - SNIPPET_LEAD_WORDS)
+                inside = [found for position, found in matches if start <= position < start + SNIPPET_WORDS]
+                key = (len(frozenset().union(*inside)), len(inside))
+                if key > best_key:
+                    best_key, best = key, (section, start)
+        if best is None:
+            return "", "", Markup(escape(guide.summary))
+        section, start = best
+        return section.anchor, section.title, highlight(section, start, wanted)
 
-def best_snippet(guide: Guide, query_terms: list[str]) -> tuple[str, str, Markup]:
-    """The window of text with the most distinct query terms, escaped, with matches in <mark>."""
-    wanted = set(query_terms)
-    best = (-1, 0, 0, None)
-    for section in guide.sections:
-        words = section.text.split()
-        stems = [set(terms(word)) for word in words]
-        for start in range(0, max(1, len(words)), max(1, SNIPPET_WORDS // 4)):
-            window = stems[start:start + SNIPPET_WORDS]
-            found = set().union(*window) & wanted if window else set()
-            hits = sum(1 for word_stems in window if word_stems & wanted)
-            key = (len(found), hits)
-            if key > best[:2]:
-                best = (len(found), hits, start, section)
-    _, _, start, section = best
-    if section is None:
-        return "", "", Markup(escape(guide.summary))
-    words = section.text.split()
-    window = words[start:start + SNIPPET_WORDS]
+
+def highlight(section: _SectionWords, start: int, wanted: frozenset) -> Markup:
+    """Escape the window's words and wrap the matching part of each matching word in <mark>."""
     rendered = []
-    for word in window:
-        match = EDGE_PUNCTUATION.match(word)
-        lead, core, trail = match.groups()
-        if set(terms(core)) & wanted:
+    end = min(len(section.words), start + SNIPPET_WORDS)
+    for word, stems in zip(section.words[start:end], section.stems[start:end]):
+        if stems & wanted:
+            lead, core, trail = EDGE_PUNCTUATION.match(word).groups()
             rendered.append(Markup("{}<mark>{}</mark>{}").format(lead, core, trail))
         else:
             rendered.append(escape(word))
     snippet = Markup(" ").join(rendered)
     if start > 0:
         snippet = Markup("… ") + snippet
-    if start + SNIPPET_WORDS < len(words):
+    if end < len(section.words):
         snippet += Markup(" …")
-    return section.anchor, section.title, snippet
+    return snippet

@@ -27,3 +27,9 @@ document.addEventListener("keydown", (event) => {
     search.select();
   }
 });
+
+// On narrow screens the table of contents starts folded, so the guide itself comes first.
+const toc = document.querySelector(".toc-details");
+if (toc && window.matchMedia("(max-width: 960px)").matches) {
+  toc.open = false;
+}

@@ -17,12 +17,12 @@ def test_index_groups_guides_by_category(client):
 
 
 def test_guide_page_has_toc_figures_pager_and_practice_link(client):
-    page = client.get("/guides/bounding-boxes").get_data(as_text=True)
+    page = client.get("/guides/polygons").get_data(as_text=True)
     assert "On this page" in page
     assert 'href="#how-it-is-scored"' in page
     assert "<svg" in page
     assert 'rel="next"' in page and 'rel="prev"' in page
-    assert 'href="/practice/bbox"' in page
+    assert 'href="/practice/polygon"' in page
 
 
 @pytest.mark.parametrize("slug", sorted(TASK_TYPES))
@@ -108,3 +108,30 @@ def test_mark_read_on_unknown_guide_is_404(client, auth):
     auth.register()
     token = csrf_token_from(client.get("/guides/keypoints"))
     assert client.post("/guides/nope/read", data={"csrf_token": token}).status_code == 404
+
+
+def test_cached_anonymous_page_never_leaks_into_a_logged_in_view(client, auth):
+    anonymous = client.get("/guides/polygons").get_data(as_text=True)
+    assert "to track which guides you have read" in anonymous
+    auth.register()
+    personal = client.get("/guides/polygons").get_data(as_text=True)
+    assert "Mark as read" in personal
+    assert "to track which guides you have read" not in personal
+
+
+def test_flash_messages_bypass_the_page_cache(client, auth):
+    client.get("/guides/keypoints")  # cache the anonymous page
+    auth.register()
+    auth.logout()  # flashes "You are logged out" for the next page
+    page = client.get("/guides/keypoints").get_data(as_text=True)
+    assert "You are logged out" in page
+
+
+def test_page_cache_is_bounded():
+    from portal.page_cache import PageCache
+    cache = PageCache(max_entries=2)
+    for key in ("a", "b", "c"):
+        cache.get_or_render((key,), lambda key=key: key.upper())
+    assert len(cache) == 2
+    assert cache.get_or_render(("a",), lambda: "fresh") == "fresh"
+    assert cache.get_or_render(("c",), lambda: "stale?") == "C"

@@ -31,8 +31,9 @@ def test_stemming_joins_word_forms(word, expected):
     assert stem(word.lower()) == stem(expected.lower())
 
 
-def test_terms_lowercase_and_split():
+def test_terms_lowercase_and_split_and_drop_noise():
     assert terms("Span-F1, IoU!") == ["span", "f1", "iou"]
+    assert terms("What is a B tag?") == ["tag"]
 
 
 @pytest.mark.parametrize("query, top", [
@@ -84,8 +85,9 @@ def test_hostile_or_empty_queries_are_harmless(index, query):
 
 
 def test_sql_and_html_looking_queries_still_find_their_words(index):
-    hits = index.search("<b>scam</b>'; DROP TABLE user; --")
-    assert hits and hits[0].guide.slug == "recognising-job-scams"
+    for query in ("<b>scam</b>", "scam' OR 1=1 --", "scam\"; DROP TABLE guide_read; --"):
+        hits = index.search(query)
+        assert hits and hits[0].guide.slug == "recognising-job-scams", query
 
 
 def test_no_match_returns_nothing(index):
