@@ -16,6 +16,15 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the portal's UTCDateTime as a plain timezone-aware DateTime, so migrations never
+    import application code."""
+    from portal.db_types import UTCDateTime
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -92,6 +101,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            render_item=render_item,
             **conf_args
         )
 

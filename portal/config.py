@@ -61,4 +61,8 @@ def settings_from_environment(instance_path: Path, secret_key: str | None = None
         "LOGIN_RATE_LIMIT": env.get("PORTAL_LOGIN_RATE_LIMIT", "10 per minute;60 per hour"),
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
         "BEHIND_PROXY": env.get("PORTAL_BEHIND_PROXY", "0") == "1",
+        "ASSESSMENT_ITEM_COUNT": int(env.get("PORTAL_ASSESSMENT_ITEMS", 10)),
+        "ASSESSMENT_TIME_LIMIT_SECONDS": int(env.get("PORTAL_ASSESSMENT_MINUTES", 30)) * 60,
+        "ASSESSMENT_PASS_MARK": float(env.get("PORTAL_ASSESSMENT_PASS_MARK", 0.8)),
+        "ASSESSMENT_COOLDOWN_SECONDS": int(env.get("PORTAL_ASSESSMENT_COOLDOWN_HOURS", 24)) * 3600,
     }

@@ -1,15 +1,10 @@
 """User accounts."""
 
-from datetime import datetime, timezone
-
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class User(UserMixin, db.Model):
@@ -24,7 +19,7 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.String(255), nullable=False)
     is_admin = db.Column(db.Boolean, nullable=False, default=False)
     is_demo = db.Column(db.Boolean, nullable=False, default=False)
-    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -10,6 +10,7 @@ from portal.accounts.blueprint import bp
 from portal.accounts.forms import LoginForm, LogoutForm, RegistrationForm
 from portal.extensions import limiter
 from portal.guides.blueprint import get_library
+from portal.practice import services as practice_services
 from portal.guides import services as guide_services
 
 LOGIN_FAILED = "Invalid username/email or password."
@@ -85,4 +86,5 @@ def profile():
         progress=guide_services.progress_by_category(library, slugs_read),
         read_guides=read_guides, total=len(library), read_count=len(read_guides),
         next_guide=next((guide for guide in library.guides if guide.slug not in slugs_read), None),
+        certificates=practice_services.user_certificates(current_user.id),
     )

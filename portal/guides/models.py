@@ -1,12 +1,7 @@
 """Reading progress: which guides a user has marked as read."""
 
-from datetime import datetime, timezone
-
+from portal.db_types import UTCDateTime, utcnow
 from portal.extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class GuideRead(db.Model):
@@ -18,4 +13,4 @@ class GuideRead(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     user_id = db.Column(db.Integer, db.ForeignKey("user.id", ondelete="CASCADE"), nullable=False, index=True)
     guide_slug = db.Column(db.String(100), nullable=False)
-    read_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    read_at = db.Column(UTCDateTime(), nullable=False, default=utcnow)

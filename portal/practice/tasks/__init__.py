@@ -1,0 +1,1 @@
+"""Task types: pure generators, validators, scorers and feedback (no Flask, no database)."""
