@@ -7,6 +7,7 @@ from typing import Any
 
 DIFFICULTIES = ("easy", "medium", "hard")
 MAX_SEED = 2**31 - 1
+MAX_COORDINATE = 10_000_000  # far beyond any real image; keeps areas finite in float arithmetic
 
 
 class AnswerError(ValueError):
@@ -122,9 +123,11 @@ def parse_seed(value: Any, field_name: str = "seed") -> int:
 
 
 def finite_number(value: Any, field_name: str) -> float:
-    """A real, finite number (JSON booleans, NaN and infinities are refused)."""
+    """A real, finite, plausibly sized number (JSON booleans, NaN, infinities and giants are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise AnswerError("must be a number", field_name)
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise AnswerError("must be a finite number (not NaN or infinity)", field_name)
+    if abs(value) > MAX_COORDINATE:
+        raise AnswerError(f"must be between -{MAX_COORDINATE:,} and {MAX_COORDINATE:,}", field_name)
     return float(value)

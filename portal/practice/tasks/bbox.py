@@ -6,7 +6,7 @@ import numpy as np
 
 from portal.practice.tasks import street_scene
 from portal.practice.tasks.base import DIFFICULTIES, AnswerError, Item, ScoreResult, TaskType, finite_number
-from portal.practice.tasks.geometry import f1_score, iou_matrix, match_one_to_one
+from portal.practice.tasks.geometry import MATCH_TOLERANCE, f1_score, iou_matrix, match_one_to_one
 from portal.practice.tasks.registry import register
 
 MAX_OBJECTS = 1000
@@ -15,6 +15,7 @@ DEFAULT_IOU_THRESHOLD = 0.5
 STRICT_IOU_THRESHOLD = 0.75
 GOOD_FIT_IOU = 0.9
 EDGE_TOLERANCE = 0.5  # a box may overhang the image by half a pixel (rounding in browsers)
+MIN_SIDE = 0.01  # smaller boxes have areas that underflow and could never match anything
 
 INSTRUCTIONS = (
     "Draw one tight box around every car, truck, bus, pedestrian, cyclist, traffic light and "
@@ -73,9 +74,9 @@ class BoundingBoxes(TaskType):
         if not isinstance(box, list) or len(box) != 4:
             raise AnswerError("must be [x, y, w, h]: four numbers in pixels", where)
         x, y, w, h = (finite_number(value, f"{where}[{i}]") for i, value in enumerate(box))
-        if w <= 0 or h <= 0:
-            raise AnswerError("width and height must be greater than 0", where)
-        if x < 0 or y < 0:
+        if w < MIN_SIDE or h < MIN_SIDE:
+            raise AnswerError(f"width and height must be at least {MIN_SIDE} px", where)
+        if x < -EDGE_TOLERANCE or y < -EDGE_TOLERANCE:
             raise AnswerError("x and y must not be negative (the origin is the image's top-left corner)", where)
         if item is not None:
             width, height = item.public["image"]["width"], item.public["image"]["height"]
@@ -114,9 +115,11 @@ def _boxes(objects: list[dict]) -> np.ndarray:
     return np.array([obj["bbox"] for obj in objects], dtype=np.float64).reshape(-1, 4)
 
 
-def match_by_label(gold: list[dict], answer: list[dict], threshold: float) -> tuple[list, np.ndarray]:
+def match_by_label(gold: list[dict], answer: list[dict], threshold: float,
+                   ious: np.ndarray | None = None) -> tuple[list, np.ndarray]:
     """One-to-one matches within each label, plus the full IoU matrix (used for feedback)."""
-    ious = iou_matrix(_boxes(gold), _boxes(answer))
+    if ious is None:
+        ious = iou_matrix(_boxes(gold), _boxes(answer))
     matches = []
     for label in {obj["label"] for obj in gold} & {obj["label"] for obj in answer}:
         gold_index = [i for i, obj in enumerate(gold) if obj["label"] == label]
@@ -133,7 +136,7 @@ def score_boxes(gold: list[dict], answer: list[dict], threshold: float = DEFAULT
     matches, ious = match_by_label(gold, answer, threshold)
     tp = len(matches)
     fp, fn = len(answer) - tp, len(gold) - tp
-    strict_tp = sum(1 for _, _, iou in matches if iou >= STRICT_IOU_THRESHOLD)
+    strict_tp = len(match_by_label(gold, answer, STRICT_IOU_THRESHOLD, ious)[0])
     f1 = f1_score(tp, fp, fn)
     metrics = {
         "precision": tp / len(answer) if answer else (1.0 if not gold else 0.0),
@@ -154,6 +157,11 @@ def score_boxes(gold: list[dict], answer: list[dict], threshold: float = DEFAULT
     )
 
 
+def _pixels(amount: float) -> str:
+    """Whole pixels for visible misses, one decimal for the sub-pixel ones that matter on small boxes."""
+    return f"{amount:.0f} px" if amount >= 2 else f"{amount:.1f} px"
+
+
 def _side_advice(gold_box: list[float], answer_box: list[float]) -> tuple[str, str]:
     """Which sides of an answer box are off, by how many pixels, as (kind, message)."""
     gx0, gy0, gw, gh = gold_box
@@ -162,9 +170,14 @@ def _side_advice(gold_box: list[float], answer_box: list[float]) -> tuple[str, s
         "left": gx0 - ax0, "top": gy0 - ay0,
         "right": (ax0 + aw) - (gx0 + gw), "bottom": (ay0 + ah) - (gy0 + gh),
     }
-    off = {side: delta for side, delta in deltas.items() if abs(delta) >= 2}
-    loose = [f"{side} by {round(delta)} px" for side, delta in off.items() if delta > 0]
-    tight = [f"{side} by {round(-delta)} px" for side, delta in off.items() if delta < 0]
+    # A pixel matters on a small object and is noise on a large one: scale the threshold to the side.
+    tolerance = {"left": gw, "right": gw, "top": gh, "bottom": gh}
+    off = {side: delta for side, delta in deltas.items()
+           if abs(delta) >= max(0.5, min(2.0, 0.05 * tolerance[side]))}
+    if not off:
+        return "shifted", "Box off by less than half a pixel on every side: small objects need that precision."
+    loose = [f"{side} by {_pixels(delta)}" for side, delta in off.items() if delta > 0]
+    tight = [f"{side} by {_pixels(-delta)}" for side, delta in off.items() if delta < 0]
     if loose and not tight:
         return "loose", "Box too loose: it extends past the object on the " + ", ".join(loose) + "."
     if tight and not loose:
@@ -195,9 +208,10 @@ def box_feedback(gold: list[dict], answer: list[dict], matches: list, ious: np.n
     for a in sorted(set(range(len(answer))) - matched_answer):
         label = answer[a]["label"]
         overlaps = ious[:, a] if len(gold) else np.zeros(0)
+        reaches = overlaps >= threshold - MATCH_TOLERANCE  # the same rounding allowance as matching
         wrong_label = [g for g in range(len(gold)) if g not in matched_gold and g not in explained_gold
-                       and gold[g]["label"] != label and overlaps[g] >= threshold]
-        duplicate = [g for g in matched_gold if gold[g]["label"] == label and overlaps[g] >= threshold]
+                       and gold[g]["label"] != label and reaches[g]]
+        duplicate = [g for g in matched_gold if gold[g]["label"] == label and reaches[g]]
         if wrong_label:
             g = max(wrong_label, key=lambda index: overlaps[index])
             explained_gold.add(g)

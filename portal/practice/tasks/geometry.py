@@ -3,6 +3,10 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+# (x + w) - x can round just below w, so an exact copy of a box may compute an IoU of 0.9999999999999998;
+# a threshold of 1.0 must still accept it.
+MATCH_TOLERANCE = 1e-9
+
 
 def iou_matrix(gold: np.ndarray, answer: np.ndarray) -> np.ndarray:
     """IoU of every gold box with every answer box, boxes as [x, y, w, h] in continuous pixels.
@@ -33,7 +37,7 @@ def match_one_to_one(iou: np.ndarray, threshold: float) -> list[tuple[int, int, 
     """
     if iou.size == 0:
         return []
-    valid = iou >= threshold
+    valid = iou >= threshold - MATCH_TOLERANCE
     rows = np.flatnonzero(valid.any(axis=1))
     cols = np.flatnonzero(valid.any(axis=0))
     if not len(rows):
