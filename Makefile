@@ -45,6 +45,7 @@ test-postgres: $(VENV)/.dev-installed
 	fi
 
 bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/web.py
 
 clean:

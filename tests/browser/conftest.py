@@ -51,9 +51,10 @@ def browser():
 
 
 @pytest.fixture
-def live_server(tmp_path):
+def live_server(tmp_path, request):
     """The app served by a real HTTP server on 127.0.0.1 with a free port."""
-    app = build_app(tmp_path)
+    marker = request.node.get_closest_marker("app_config")
+    app = build_app(tmp_path, **(marker.kwargs if marker else {}))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
