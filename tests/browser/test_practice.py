@@ -16,7 +16,7 @@ def drag(page, box, start, end):
 def overlay_box(page):
     overlay = page.locator(".bbox-overlay")
     expect(overlay).to_be_visible()
-    page.wait_for_function("document.querySelector('.bbox-canvas img').complete")
+    page.wait_for_load_state("networkidle")  # the picture is in, so the tool has fitted its zoom
     return overlay.bounding_box()
 
 
