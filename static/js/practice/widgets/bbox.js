@@ -18,7 +18,8 @@ const MIN_SIDE = 1;           // image px: the smallest box a resize or a key ca
 const NEW_BOX = { w: 80, h: 60 };  // image px: the box "N" creates
 const ZOOM_MIN = 0.1;
 const ZOOM_MAX = 16;
-const ZOOM_STEP = 1.25;
+/** Zoom levels the +/− buttons and keys step through (wheel zoom is continuous). */
+const ZOOM_PRESETS = [0.1, 0.15, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4, 6, 8, 12, 16];
 const PIXELATED_FROM = 3;     // from this zoom on, show crisp pixels for tight boxes
 const HANDLE_PX = 9;          // visible handle square, screen px
 const HANDLE_HIT_PX = 18;     // invisible grab area around it
@@ -38,7 +39,7 @@ const SHORTCUTS = [
   ["Drag on the image", "draw a box with the current label"],
   ["Click a box", "select it (click again to reach a box underneath)"],
   ["Drag a selected box", "move it; drag its handles to resize"],
-  ["1 – 9", "choose the label; relabels the selected box too"],
+  ["1 – {last}", "choose the label; relabels the selected box too"],
   ["N", "new box in the middle of the view"],
   ["Tab / Shift+Tab", "select the next / previous box"],
   ["Arrows", "move the selected box 1 px (Shift: 10 px)"],
@@ -109,9 +110,18 @@ function textColourOn(hex) {
   return luminance > 0.22 ? "#111827" : "#ffffff";
 }
 
+/** Fields that use typed keys themselves: shortcuts never act there. */
 function isTypingTarget(target) {
   return target instanceof HTMLElement &&
     (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName));
+}
+
+let idCounter = 0;
+
+/** A document-unique id, for aria references between the widget's own elements. */
+function uniqueId(prefix) {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
 }
 
 let measureContext = null;
@@ -287,7 +297,7 @@ class BoxEditor {
   build() {
     const ui = {};
     this.ui = ui;
-    const describedBy = `bbox-help-${Math.random().toString(36).slice(2, 9)}`;
+    const describedBy = uniqueId("bbox-intro");
     ui.root = html("div", {
       class: "bbox-tool", tabindex: "0", role: "application", "aria-roledescription": "annotation tool",
       "aria-label": "Bounding-box editor", "aria-describedby": describedBy,
@@ -296,33 +306,36 @@ class BoxEditor {
       "Drag on the image to draw a box, or press N for a new box and move it with the arrow keys. " +
       "Number keys choose the label. Press question mark for all keyboard shortcuts.");
     const main = html("div", { class: "bbox-main" }, this.buildToolbar(), this.buildStage(), this.buildStatusBar(),
-      this.buildLegend());
-    const side = html("div", { class: "bbox-side" }, this.buildPalette(), this.buildObjectList(), this.buildHelp());
+      this.buildLegend(), this.buildHelp());
+    const side = html("div", { class: "bbox-side" }, this.buildPalette(), this.buildObjectList());
     ui.root.append(intro, main, side);
   }
 
-  toolButton(iconName, text, label, shortcut, handler, extraClass = "") {
+  /** A toolbar button: an icon and/or short text, a full label for assistive tech and the tooltip. */
+  toolButton({ icon: iconName = null, text = "", label, shortcut = "", onClick, className = "" }) {
     const button = html("button", {
-      type: "button", class: `tool-button ${extraClass}`.trim(),
+      type: "button", class: `tool-button ${className}`.trim(),
       "aria-label": label, title: shortcut ? `${label} (${shortcut})` : label,
-      "aria-keyshortcuts": null,
     }, iconName ? icon(iconName) : null, text ? html("span", { class: "tool-button-text" }, text) : null);
-    this.on(button, "click", handler);
+    this.on(button, "click", onClick);
     return button;
   }
 
   buildToolbar() {
     const ui = this.ui;
-    ui.undo = this.toolButton("undo", "Undo", "Undo", "Ctrl+Z", () => this.undo());
-    ui.redo = this.toolButton("redo", "Redo", "Redo", "Ctrl+Shift+Z", () => this.redo());
-    ui.add = this.toolButton("add", "New box", "New box in the middle of the view", "N", () => this.addBoxInView());
-    ui.remove = this.toolButton("trash", "Delete", "Delete the selected box", "Delete",
-      () => this.removeBox(this.selected), "tool-danger");
-    ui.zoomOut = this.toolButton("zoomOut", "", "Zoom out", "−", () => this.stepZoom(-1));
+    ui.undo = this.toolButton({ icon: "undo", text: "Undo", label: "Undo", shortcut: "Ctrl+Z", onClick: () => this.undo() });
+    ui.redo = this.toolButton({ icon: "redo", text: "Redo", label: "Redo", shortcut: "Ctrl+Shift+Z",
+      onClick: () => this.redo() });
+    ui.add = this.toolButton({ icon: "add", text: "New box", label: "New box in the middle of the view", shortcut: "N",
+      onClick: () => this.addBoxInView() });
+    ui.remove = this.toolButton({ icon: "trash", text: "Delete", label: "Delete the selected box", shortcut: "Delete",
+      onClick: () => this.removeBox(this.selected), className: "tool-danger" });
+    ui.zoomOut = this.toolButton({ icon: "zoomOut", label: "Zoom out", shortcut: "−", onClick: () => this.stepZoom(-1) });
     ui.zoomLabel = html("output", { class: "bbox-zoom-label", "aria-label": "Zoom level" }, "100%");
-    ui.zoomIn = this.toolButton("zoomIn", "", "Zoom in", "+", () => this.stepZoom(1));
-    ui.fit = this.toolButton("fit", "Fit", "Fit the image in the view", "0", () => this.fit());
-    ui.actual = this.toolButton(null, "1:1", "Actual size (100%)", "", () => this.setZoom(1, null, true));
+    ui.zoomIn = this.toolButton({ icon: "zoomIn", label: "Zoom in", shortcut: "+", onClick: () => this.stepZoom(1) });
+    ui.fit = this.toolButton({ icon: "fit", text: "Fit", label: "Fit the image in the view", shortcut: "0",
+      onClick: () => this.fit() });
+    ui.actual = this.toolButton({ text: "1:1", label: "Actual size (100%)", onClick: () => this.setZoom(1, null, true) });
     const group = (label, ...buttons) => html("div", { class: "bbox-toolgroup", role: "group", "aria-label": label },
       ...buttons);
     return html("div", { class: "bbox-toolbar" },
@@ -333,7 +346,8 @@ class BoxEditor {
 
   buildStage() {
     const ui = this.ui;
-    ui.image = html("img", { class: "bbox-image", src: this.item.image.url, alt: "", draggable: "false",
+    ui.image = html("img", { class: "bbox-image", src: this.item.image.url, draggable: "false",
+      alt: `Image to annotate${this.item.item_id ? ` (${this.item.item_id})` : ""}`,
       width: this.width, height: this.height });
     ui.overlay = svg("svg", { class: "bbox-overlay", "aria-hidden": "true" });
     ui.resultLayer = svg("g", { class: "bbox-layer-result" });
@@ -364,7 +378,7 @@ class BoxEditor {
       node.append(svg("rect", { class: `legend-${kind}`, x: 2, y: 2, width: 24, height: 14, rx: 1 }));
       return node;
     };
-    const entry = (kind, strong, text) => html("li", {}, sample(kind), html("strong", {}, strong), ` ${text}`);
+    const entry = (kind, strong, text) => html("li", {}, sample(kind), html("span", {}, html("strong", {}, strong), ` ${text}`));
     ui.showGold = html("input", { type: "checkbox", checked: "" });
     ui.showAnswers = html("input", { type: "checkbox", checked: "" });
     this.on(ui.showGold, "change", () => { this.showGold = ui.showGold.checked; this.renderCanvas(); });
@@ -385,12 +399,12 @@ class BoxEditor {
   }
 
   buildPalette() {
-    const titleId = `bbox-labels-${Math.random().toString(36).slice(2, 9)}`;
+    const titleId = uniqueId("bbox-labels");
     this.ui.labelButtons = this.labels.map((label, index) => {
       const key = index < 9 ? String(index + 1) : null;
       const swatch = html("span", { class: "label-swatch", "aria-hidden": "true" });
       swatch.style.backgroundColor = this.colourOf(label);
-      const count = html("span", { class: "label-count", "aria-label": null });
+      const count = html("span", { class: "label-count", "aria-hidden": "true" });
       const button = html("button", {
         type: "button", class: "label-button", "aria-pressed": "false", "data-label": label,
         "aria-keyshortcuts": key,
@@ -402,12 +416,13 @@ class BoxEditor {
     return html("section", { class: "bbox-panel bbox-palette", "aria-labelledby": titleId },
       html("h3", { class: "bbox-panel-title", id: titleId }, "Labels"),
       html("div", { class: "bbox-label-grid", role: "group", "aria-labelledby": titleId }, ...this.ui.labelButtons),
-      html("p", { class: "bbox-panel-hint" }, "New boxes get the highlighted label."));
+      html("p", { class: "bbox-panel-hint" }, "New boxes get the highlighted label; with a box selected, " +
+        "a number key relabels it."));
   }
 
   buildObjectList() {
     const ui = this.ui;
-    const titleId = `bbox-objects-${Math.random().toString(36).slice(2, 9)}`;
+    const titleId = uniqueId("bbox-objects");
     ui.listTitle = html("h3", { class: "bbox-panel-title", id: titleId }, "Objects");
     ui.list = html("ol", { class: "bbox-list", "aria-labelledby": titleId });
     ui.listEmpty = html("p", { class: "bbox-panel-hint" }, "No boxes yet: drag on the image, or press N.");
@@ -418,7 +433,10 @@ class BoxEditor {
 
   buildHelp() {
     const list = html("dl", { class: "bbox-shortcuts" });
-    for (const [keys, what] of SHORTCUTS) list.append(html("dt", {}, keys), html("dd", {}, what));
+    const last = String(Math.min(9, this.labels.length));
+    for (const [keys, what] of SHORTCUTS) {
+      list.append(html("div", {}, html("dt", {}, keys.replace("{last}", last)), html("dd", {}, what)));
+    }
     this.ui.help = html("details", { class: "bbox-panel bbox-help" },
       html("summary", {}, "Keyboard shortcuts ", html("kbd", {}, "?")), list,
       html("p", { class: "bbox-panel-hint" }, "Shortcuts work while the editor has focus: click the image first."));
@@ -441,6 +459,8 @@ class BoxEditor {
     this.on(overlay, "lostpointercapture", () => { if (this.gesture) this.cancelGesture(); });
     this.on(overlay, "pointerleave", () => { this.pointer = null; this.updateCrosshair(); this.setHover(-1); });
     this.on(overlay, "contextmenu", (event) => { if (this.gesture) event.preventDefault(); });
+    // Middle-button drags pan here; stop the browser's own autoscroll mode from starting too.
+    this.on(overlay, "mousedown", (event) => { if (event.button === 1) event.preventDefault(); });
     this.on(stage, "wheel", (event) => this.onWheel(event), { passive: false });
     this.on(stage, "auxclick", (event) => { if (event.button === 1) event.preventDefault(); });
     this.on(root, "keydown", (event) => this.onKeyDown(event));
@@ -456,7 +476,7 @@ class BoxEditor {
     });
     if (image.complete && image.naturalWidth) this.ui.stageNote.hidden = true;
     this.resizeObserver = new ResizeObserver(() => { if (this.fitted) this.fit({ announce: false }); });
-    this.resizeObserver.observe(stage);
+    this.resizeObserver.observe(stage, { box: "border-box" });  // scrollbars coming and going do not count
   }
 
   /** Clicking anywhere in the widget that is not a control gives it keyboard focus. */
@@ -494,19 +514,26 @@ class BoxEditor {
     this.ui.root.classList.toggle("is-readonly", this.readOnly);
   }
 
+  /** Boxes (or the result overlay), then every tag above all boxes, then the selected box's handles. */
   renderCanvas() {
-    this.ui.boxLayer.replaceChildren();
-    this.ui.resultLayer.replaceChildren();
+    const { boxLayer, resultLayer } = this.ui;
+    this.placedTags = [];
+    this.tagLayer = svg("g", { class: "bbox-tags" });
+    boxLayer.replaceChildren();
+    resultLayer.replaceChildren();
     if (this.result) {
       this.renderResultLayer();
+      resultLayer.append(this.tagLayer);
       return;
     }
-    // Big boxes first so small ones stay clickable on top; the selected box last, for its handles.
+    // Big boxes first so small ones show on top; the selected box last.
     const order = this.boxes.map((_, index) => index)
       .sort((a, b) => this.area(b) - this.area(a))
       .filter((index) => index !== this.selected);
     if (this.selected >= 0) order.push(this.selected);
-    for (const index of order) this.ui.boxLayer.append(this.boxShape(index));
+    for (const index of order) boxLayer.append(this.boxShape(index));
+    boxLayer.append(this.tagLayer);
+    if (this.selected >= 0 && !this.readOnly) boxLayer.append(this.handles(this.selected));
   }
 
   area(index) {
@@ -526,31 +553,44 @@ class BoxEditor {
     });
     group.append(
       svg("rect", { class: "bbox-halo", x, y, width: w, height: h }),
-      svg("rect", { class: "bbox-rect", x, y, width: w, height: h, stroke: colour, fill: colour }),
-      this.tag(x, y, w, h, `${index + 1} ${label}`, colour, "top"));
-    if (selected && !this.readOnly) this.appendHandles(group, box, colour);
+      svg("rect", { class: "bbox-rect", x, y, width: w, height: h, stroke: colour, fill: colour }));
+    this.tagLayer.append(this.tag(box, `${index + 1} ${label}`, colour));
     return group;
   }
 
-  /** A filled label tag above the box (or inside it when there is no room above). */
-  tag(x, y, w, h, text, background, where, extraClass = "") {
+  /**
+   * A filled label tag for a box given in screen px: above its top-left corner by preference (or
+   * below it for "bottom"), else at the first other place that does not cover a tag already drawn.
+   */
+  tag(box, text, background, preferred = "top", extraClass = "") {
+    const [x, y, w, h] = box;
     const width = textWidth(text) + 10;
-    const canvasWidth = this.width * this.zoom;
-    const canvasHeight = this.height * this.zoom;
-    const tx = clamp(x, 0, Math.max(0, canvasWidth - width));
-    let ty;
-    if (where === "bottom") ty = y + h + TAG_HEIGHT <= canvasHeight ? y + h : y + h - TAG_HEIGHT;
-    else ty = y - TAG_HEIGHT >= 0 ? y - TAG_HEIGHT : y;
+    const maxX = Math.max(0, this.width * this.zoom - width);
+    const maxY = this.height * this.zoom - TAG_HEIGHT;
+    const spots = { above: y - TAG_HEIGHT, inside: y, below: y + h, insideBottom: y + h - TAG_HEIGHT };
+    const order = preferred === "bottom" ? ["below", "insideBottom", "above", "inside"]
+      : ["above", "inside", "below", "insideBottom"];
+    const candidates = order.map((spot) => ({ x: clamp(x, 0, maxX), y: spots[spot], w: width, h: TAG_HEIGHT }))
+      .filter((spot) => spot.y >= 0 && spot.y <= maxY);
+    if (!candidates.length) candidates.push({ x: clamp(x, 0, maxX), y: clamp(y, 0, Math.max(0, maxY)), w: width, h: TAG_HEIGHT });
+    const overlaps = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const spot = candidates.find((candidate) => !this.placedTags.some((placed) => overlaps(candidate, placed))) ||
+      candidates[0];
+    this.placedTags.push(spot);
     const group = svg("g", { class: `bbox-tag ${extraClass}`.trim() });
-    const text_ = svg("text", { class: "bbox-tag-text", x: tx + 5, y: ty + TAG_HEIGHT / 2, fill: textColourOn(background) });
-    text_.textContent = text;
-    group.append(svg("rect", { class: "bbox-tag-bg", x: tx, y: ty, width, height: TAG_HEIGHT, rx: 3, fill: background }),
-      text_);
+    const caption = svg("text", { class: "bbox-tag-text", x: spot.x + 5, y: spot.y + TAG_HEIGHT / 2,
+      fill: textColourOn(background) });
+    caption.textContent = text;
+    group.append(svg("rect", { class: "bbox-tag-bg", x: spot.x, y: spot.y, width, height: TAG_HEIGHT, rx: 3,
+      fill: background }), caption);
     return group;
   }
 
   /** Eight resize handles; edge handles hide on boxes too small to hold them apart. */
-  appendHandles(group, box, colour) {
+  handles(index) {
+    const box = this.toScreen(this.displayBox(index));
+    const colour = this.colourOf(this.boxes[index].label);
+    const group = svg("g", { class: "bbox-handles" });
     const [, , w, h] = box;
     const hit = Math.max(HANDLE_PX, Math.min(HANDLE_HIT_PX, Math.min(w, h) / 2));
     for (const handle of HANDLES) {
@@ -563,11 +603,13 @@ class BoxEditor {
         svg("rect", { class: `bbox-handle handle-${handle}`, "data-handle": handle, stroke: colour,
           x: hx - HANDLE_PX / 2, y: hy - HANDLE_PX / 2, width: HANDLE_PX, height: HANDLE_PX }));
     }
+    return group;
   }
 
   renderDraft() {
     const layer = this.ui.draftLayer;
     layer.replaceChildren();
+    this.placedTags = [];
     const gesture = this.gesture;
     if (!gesture || gesture.type !== "draw" || !gesture.current) return;
     const [x, y, w, h] = this.toScreen(gesture.current);
@@ -576,7 +618,7 @@ class BoxEditor {
     layer.append(
       svg("rect", { class: "bbox-halo", x, y, width: w, height: h }),
       svg("rect", { class: "bbox-draft", x, y, width: w, height: h, stroke: colour, fill: colour }),
-      this.tag(x, y, w, h, `${this.currentLabel} ${size}`, colour, "top"));
+      this.tag([x, y, w, h], `${this.currentLabel} ${size}`, colour));
   }
 
   updateCrosshair() {
@@ -663,9 +705,12 @@ class BoxEditor {
     const [, , w, h] = box.bbox;
     const swatch = html("span", { class: "label-swatch", "aria-hidden": "true" });
     swatch.style.backgroundColor = this.colourOf(box.label);
-    const pick = html("button", { type: "button", class: "bbox-pick", "data-role": "pick",
-      "aria-label": `Select box ${index + 1}: ${box.label}, ${Math.round(w)} by ${Math.round(h)} pixels` },
-    swatch, html("span", { class: "bbox-pick-name" }, `#${index + 1} ${box.label}`),
+    // The label <select> shows the label while editing; the name shows it when there is no select.
+    const name = this.result ? `#${index + 1} ${box.label}` : `#${index + 1}`;
+    const pick = html("button", { type: "button", class: "link-button bbox-pick", "data-role": "pick",
+      "aria-label": `Select box ${index + 1}: ${box.label}, ${Math.round(w)} by ${Math.round(h)} pixels`,
+      title: `#${index + 1} ${box.label} ${Math.round(w)}×${Math.round(h)}` },
+    swatch, html("span", { class: "bbox-pick-name" }, name),
     html("span", { class: "bbox-pick-size" }, `${Math.round(w)}×${Math.round(h)}`));
     this.on(pick, "click", () => this.select(index, { focusRoot: false }));
     const entry = html("li", { class: "bbox-list-item", "data-index": index }, pick);
@@ -745,11 +790,19 @@ class BoxEditor {
     return this.boxes.map((box, at) => (at === index ? { ...box, ...changes } : box));
   }
 
+  /**
+   * Add a box with the current label and select it, ready for its handles, the arrow keys or a
+   * number key to relabel it. The status line says so, because a number key pressed to choose the
+   * label of the NEXT box would otherwise relabel this one: Esc (or a click on empty image) first.
+   */
   addBox(bbox) {
     if (this.readOnly) return;
     const box = { bbox: withMinimumSize(bbox, this.width, this.height), label: this.currentLabel };
     const boxes = [...this.boxes, box];
     this.commit(boxes, boxes.length - 1, `Box ${boxes.length} (${box.label}) added`);
+    if (this.labels.length > 1) {
+      this.announce(`Box ${boxes.length} (${box.label}) added and selected: a number key relabels it, Esc deselects`);
+    }
   }
 
   /** "N": a NEW_BOX-sized box in the middle of what the stage shows. */
@@ -795,7 +848,7 @@ class BoxEditor {
     this.announce(`Label: ${label}`);
   }
 
-  select(index, { focusRoot = true, quiet = false } = {}) {
+  select(index, { focusRoot = true, quiet = false, reveal = true } = {}) {
     const next = index >= 0 && index < this.boxes.length ? index : -1;
     if (focusRoot) this.ui.root.focus({ preventScroll: true });
     if (next === this.selected) return;
@@ -803,7 +856,7 @@ class BoxEditor {
     this.renderCanvas();
     this.renderList();
     this.renderToolbar();
-    if (next >= 0) this.revealBox(next);
+    if (next >= 0 && reveal) this.revealBox(next);
     if (quiet) return;
     if (next < 0) {
       this.announce("No box selected");
@@ -857,7 +910,7 @@ class BoxEditor {
     const rawX = (event.clientX - rect.left) / this.zoom;
     const rawY = (event.clientY - rect.top) / this.zoom;
     return {
-      x: clamp(rawX, 0, this.width), y: clamp(rawY, 0, this.height),
+      x: clamp(rawX, 0, this.width), y: clamp(rawY, 0, this.height), rawX, rawY,
       inside: rawX >= 0 && rawY >= 0 && rawX <= this.width && rawY <= this.height,
       clientX: event.clientX, clientY: event.clientY,
     };
@@ -909,7 +962,7 @@ class BoxEditor {
     if (!gesture) {
       this.updateHoverState(event, point);
     } else if (gesture.pointerId === event.pointerId) {
-      this.continueGesture(gesture, event, point);
+      this.continueGesture(gesture, point);
     }
     this.updateCrosshair();
     this.updateReadout();
@@ -923,7 +976,7 @@ class BoxEditor {
     this.ui.overlay.classList.toggle("is-over-selected", overSelected && !event.target.closest?.("[data-handle]"));
   }
 
-  continueGesture(gesture, event, point) {
+  continueGesture(gesture, point) {
     const moved = Math.hypot(point.clientX - gesture.start.clientX, point.clientY - gesture.start.clientY);
     if (gesture.type === "pan") {
       this.ui.stage.scrollLeft = gesture.left - (point.clientX - gesture.start.clientX);
@@ -932,27 +985,19 @@ class BoxEditor {
     }
     if (!gesture.started && moved < MIN_DRAG_PX) return;
     gesture.started = true;
-    const dx = point.x - gesture.start.x;
-    const dy = point.y - gesture.start.y;
     if (gesture.type === "press") gesture.type = "draw";
     if (gesture.type === "draw") {
       gesture.current = boxFromCorners(gesture.start.x, gesture.start.y, point.x, point.y, this.width, this.height);
       this.renderDraft();
       return;
     }
+    // Travel in image px, measured past the image edge too; the box geometry does the clamping.
+    const dx = point.rawX - gesture.start.rawX;
+    const dy = point.rawY - gesture.start.rawY;
     gesture.current = gesture.type === "move"
-      ? movedBox(gesture.origin, this.unclampedDelta(event, gesture).dx, this.unclampedDelta(event, gesture).dy,
-        this.width, this.height)
+      ? movedBox(gesture.origin, dx, dy, this.width, this.height)
       : resizedBox(gesture.origin, gesture.handle, dx, dy, this.width, this.height);
     this.renderCanvas();
-  }
-
-  /** Pointer travel in image px, not clipped at the image edge (a moved box stops at the edge itself). */
-  unclampedDelta(event, gesture) {
-    return {
-      dx: (event.clientX - gesture.start.clientX) / this.zoom,
-      dy: (event.clientY - gesture.start.clientY) / this.zoom,
-    };
   }
 
   onPointerUp(event) {
@@ -991,7 +1036,7 @@ class BoxEditor {
       return;
     }
     const at = under.indexOf(this.selected);
-    this.select(at < 0 ? under[0] : under[(at + 1) % under.length]);
+    this.select(at < 0 ? under[0] : under[(at + 1) % under.length], { reveal: false });
   }
 
   endGesture() {
@@ -1034,17 +1079,20 @@ class BoxEditor {
   // --- keyboard -------------------------------------------------------------------------------
 
   onKeyDown(event) {
-    if (event.defaultPrevented || isTypingTarget(event.target)) return;
+    if (event.defaultPrevented) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key;
     const lower = key.length === 1 ? key.toLowerCase() : key;
+    // A <select> has no undo of its own, so undo/redo still work after relabelling from the list.
+    const onSelect = event.target instanceof HTMLSelectElement;
+    if (isTypingTarget(event.target) && !(onSelect && mod)) return;
     if (mod && !event.altKey && (lower === "z" || lower === "y")) {
       event.preventDefault();
       if (lower === "y" || event.shiftKey) this.redo();
       else this.undo();
       return;
     }
-    if (mod) return;  // every other Ctrl/Cmd combination belongs to the browser
+    if (mod || onSelect) return;  // every other Ctrl/Cmd combination belongs to the browser
     const handled = this.handleKey(event, key, lower);
     if (handled) event.preventDefault();
   }
@@ -1054,13 +1102,18 @@ class BoxEditor {
     const onCanvas = event.target === this.ui.root;
     const editable = !this.readOnly;
     const hasSelection = this.selected >= 0;
+    if (key === "Escape") {
+      if (this.cancelGesture()) return true;
+      if (!hasSelection) return false;
+      this.select(-1, { focusRoot: false });
+      return true;
+    }
     if (key === " " && onCanvas) {
       this.setSpaceHeld(true);
       return true;
     }
-    if (key === "Escape") return this.cancelGesture() || (hasSelection && (this.select(-1), true));
-    if (this.gesture) return false;
-    if (/^[1-9]$/.test(key) && !event.altKey && Number(key) <= this.labels.length && editable) {
+    if (this.gesture || (event.altKey && !key.startsWith("Arrow"))) return false;
+    if (/^[1-9]$/.test(key) && Number(key) <= this.labels.length && editable) {
       this.chooseLabel(this.labels[Number(key) - 1]);
       return true;
     }
@@ -1068,20 +1121,19 @@ class BoxEditor {
       this.removeBox(this.selected);
       return true;
     }
-    if (key === "Tab" && onCanvas && !event.altKey) return this.cycleSelection(event.shiftKey ? -1 : 1);
-    if (lower === "n" && !event.altKey && editable) {
-      this.addBoxInView();
-      return true;
-    }
-    if (key === "+" || key === "=") return this.stepZoom(1, this.pointerAnchor()), true;
-    if (key === "-" || key === "_") return this.stepZoom(-1, this.pointerAnchor()), true;
-    if (key === "0" && !event.altKey) return this.fit(), true;
-    if (key === "?") {
-      this.ui.help.open = !this.ui.help.open;
-      return true;
-    }
+    if (key === "Tab" && onCanvas) return this.cycleSelection(event.shiftKey ? -1 : 1);
     if (key.startsWith("Arrow")) return this.arrowKey(event, key, onCanvas);
-    return false;
+    const action = {
+      n: () => (editable ? this.addBoxInView() : false),
+      "+": () => this.stepZoom(1, this.pointerAnchor()),
+      "=": () => this.stepZoom(1, this.pointerAnchor()),
+      "-": () => this.stepZoom(-1, this.pointerAnchor()),
+      _: () => this.stepZoom(-1, this.pointerAnchor()),
+      0: () => this.fit(),
+      "?": () => { this.ui.help.open = !this.ui.help.open; },
+    }[lower];
+    if (!action) return false;
+    return action() !== false;
   }
 
   arrowKey(event, key, onCanvas) {
@@ -1155,8 +1207,12 @@ class BoxEditor {
     if (announce) this.announce(`Zoom ${Math.round(this.zoom * 100)}%`);
   }
 
+  /** The next preset zoom level up (direction 1) or down (-1) from the current zoom. */
   stepZoom(direction, anchor = null) {
-    this.setZoom(this.zoom * ZOOM_STEP ** direction, anchor, true);
+    const next = direction > 0
+      ? ZOOM_PRESETS.find((level) => level > this.zoom * 1.01) ?? ZOOM_MAX
+      : [...ZOOM_PRESETS].reverse().find((level) => level < this.zoom / 1.01) ?? ZOOM_MIN;
+    this.setZoom(next, anchor, true);
   }
 
   /** The pointer, when it is over the image: keyboard zoom then centres on it too. */
@@ -1168,7 +1224,8 @@ class BoxEditor {
     const { stage } = this.ui;
     const available = Math.min(stage.clientWidth / this.width, stage.clientHeight / this.height);
     if (!Number.isFinite(available) || available <= 0) return;
-    this.zoom = clamp(available, ZOOM_MIN, ZOOM_MAX);
+    // Round down so the fitted canvas never overflows by a rounding error (that would add scrollbars).
+    this.zoom = clamp(Math.floor(available * 1000) / 1000, ZOOM_MIN, ZOOM_MAX);
     this.fitted = true;
     this.applyZoom();
     stage.scrollLeft = 0;
@@ -1241,13 +1298,17 @@ class BoxEditor {
   renderResultLayer() {
     const layer = this.ui.resultLayer;
     const { gold, matchedGold, notesByGold } = this.result;
-    if (this.showGold) {
-      gold.forEach((object, index) => {
-        if (!Array.isArray(object.bbox)) return;
-        layer.append(this.goldShape(object, index, matchedGold.has(index), notesByGold.get(index) || []));
-      });
+    // Gold is drawn under the answers; missed gold is drawn last so its "missed" tag stays on top.
+    const goldShapes = gold.map((object, index) => (Array.isArray(object.bbox)
+      ? { missed: !matchedGold.has(index), node: this.goldShape(object, index, matchedGold.has(index), notesByGold.get(index) || []) }
+      : null)).filter(Boolean);
+    if (this.showGold) goldShapes.filter((shape) => !shape.missed).forEach((shape) => layer.append(shape.node));
+    if (this.showAnswers) {
+      const order = this.boxes.map((_, index) => index).filter((index) => index !== this.selected);
+      if (this.selected >= 0) order.push(this.selected);
+      for (const index of order) layer.append(this.answerShape(this.boxes[index], index));
     }
-    if (this.showAnswers) this.boxes.forEach((box, index) => layer.append(this.answerShape(box, index)));
+    if (this.showGold) goldShapes.filter((shape) => shape.missed).forEach((shape) => layer.append(shape.node));
   }
 
   goldShape(object, index, matched, notes) {
@@ -1258,20 +1319,21 @@ class BoxEditor {
       `Missed ${object.label}`;
     group.append(title, svg("rect", { class: "result-halo", x, y, width: w, height: h }),
       svg("rect", { class: "result-rect", x, y, width: w, height: h }));
-    if (!matched) group.append(this.tag(x, y, w, h, `missed ${object.label}`, "#c2410c", "bottom", "result-tag"));
+    if (!matched) this.tagLayer.append(this.tag([x, y, w, h], `missed ${object.label}`, "#c2410c", "bottom", "result-tag"));
     return group;
   }
 
   answerShape(box, index) {
     const [x, y, w, h] = this.toScreen(box.bbox);
     const outcome = this.answerOutcome(index);
-    const group = svg("g", { class: `result-box ${outcome.ok ? "result-match" : "result-wrong"}` });
+    const selected = index === this.selected ? " is-selected" : "";
+    const group = svg("g", { class: `result-box ${outcome.ok ? "result-match" : "result-wrong"}${selected}` });
     const title = svg("title");
     title.textContent = [`Box ${index + 1} (${box.label})`, ...outcome.notes.map((note) => note.message)].join(": ");
-    const text = `${outcome.ok ? "✓" : "✗"} ${index + 1} ${box.label} · ${outcome.text}`;
+    const text = `${outcome.ok ? "✓" : "✗"} #${index + 1} ${outcome.text}`;
     group.append(title, svg("rect", { class: "result-halo", x, y, width: w, height: h }),
-      svg("rect", { class: "result-rect", x, y, width: w, height: h }),
-      this.tag(x, y, w, h, text, outcome.ok ? "#1d4ed8" : "#b91c1c", "top", "result-tag"));
+      svg("rect", { class: "result-rect", x, y, width: w, height: h }));
+    this.tagLayer.append(this.tag([x, y, w, h], text, outcome.ok ? "#1d4ed8" : "#b91c1c", "top", "result-tag"));
     return group;
   }
 
@@ -1325,8 +1387,9 @@ class BoxEditor {
     this.renderResultPanels();
     this.render();
     const { matchByAnswer, gold, matchedGold } = this.result;
-    this.announce(`Result shown: ${matchByAnswer.size} of your ${this.boxes.length} boxes matched, ` +
-      `${gold.length - matchedGold.size} objects missed`);
+    const missed = gold.length - matchedGold.size;
+    this.announce(`Result shown: ${matchByAnswer.size} of your ${this.boxes.length} ` +
+      `box${this.boxes.length === 1 ? "" : "es"} matched, ${missed} object${missed === 1 ? "" : "s"} missed`);
   }
 
   /** Freeze or unfreeze editing; unfreezing also drops a result overlay, which edits would make stale. */
