@@ -47,8 +47,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.accounts import blueprint as accounts
     from portal.guides import blueprint as guides
     from portal.home import blueprint as home
+    from portal.jobs import blueprint as jobs
     from portal.practice import blueprint as practice
-    for feature in (home, guides, accounts, practice, cli):
+    from portal.setup import blueprint as setup
+    for feature in (home, guides, accounts, practice, jobs, setup, cli):
         feature.init_app(app)
     return app
 
