@@ -65,4 +65,13 @@ def settings_from_environment(instance_path: Path, secret_key: str | None = None
         "ASSESSMENT_TIME_LIMIT_SECONDS": int(env.get("PORTAL_ASSESSMENT_MINUTES", 30)) * 60,
         "ASSESSMENT_PASS_MARK": float(env.get("PORTAL_ASSESSMENT_PASS_MARK", 0.8)),
         "ASSESSMENT_COOLDOWN_SECONDS": int(env.get("PORTAL_ASSESSMENT_COOLDOWN_HOURS", 24)) * 3600,
+        # Speed-test endpoints: transfers at once per process, and seconds before one is cut off.
+        "SPEEDTEST_MAX_CONCURRENT": int(env.get("PORTAL_SPEEDTEST_MAX_CONCURRENT", 32)),
+        "SPEEDTEST_MAX_SECONDS": float(env.get("PORTAL_SPEEDTEST_MAX_SECONDS", 30)),
+        # Offer "run speedtest-cli from this computer" to loopback visitors (the portal on their own machine).
+        "SETUP_SERVER_TEST": env.get("PORTAL_SETUP_SERVER_TEST",
+                                     "1" if environment == "development" else "0") == "1",
+        # Where that test measures: empty for speedtest.net, or a portal's address; and its time limit.
+        "SETUP_SERVER_TEST_TARGET": env.get("PORTAL_SETUP_SERVER_TEST_TARGET", ""),
+        "SETUP_SERVER_TEST_TIMEOUT": float(env.get("PORTAL_SETUP_SERVER_TEST_TIMEOUT", 90)),
     }
