@@ -25,6 +25,24 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# The job board's full-text search objects are created by raw DDL (migration 0005 and the
+# create_all hook in portal/jobs/search.py), so the models do not describe them.
+SEARCH_TABLE_PREFIX = "job_posting_fts"
+SEARCH_INDEXES = {"ix_job_posting_board_filters", "ix_job_posting_search_vector"}
+SEARCH_COLUMNS = {("job_posting", "search_vector")}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the search objects out of autogenerate and compare_metadata."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX):
+        return False
+    if type_ == "index" and name in SEARCH_INDEXES:
+        return False
+    if type_ == "column" and (obj.table.name, name) in SEARCH_COLUMNS:
+        return False
+    return True
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -66,7 +84,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -102,6 +121,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

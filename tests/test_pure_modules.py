@@ -5,7 +5,15 @@ import sys
 
 import pytest
 
-PURE_MODULES = ["portal.guides.loader", "portal.guides.search", "portal.practice.catalog", "portal.config"]
+PURE_MODULES = [
+    "portal.config", "portal.guides.loader", "portal.guides.search", "portal.practice.catalog",
+    "portal.jobs.posting", "portal.jobs.config", "portal.jobs.fetch", "portal.jobs.normalise",
+    "portal.jobs.relevance", "portal.jobs.flags", "portal.jobs.dedup", "portal.jobs.sources.registry",
+    "portal.jobs.sources.common", "portal.jobs.sources.greenhouse", "portal.jobs.sources.lever",
+    "portal.jobs.sources.ashby", "portal.jobs.sources.workable", "portal.jobs.sources.recruitee",
+    "portal.jobs.sources.rss", "portal.jobs.sources.remotive", "portal.jobs.sources.jsonld",
+    "portal.setup.speedtest", "portal.setup.readiness",
+]
 
 
 @pytest.mark.parametrize("module", PURE_MODULES)

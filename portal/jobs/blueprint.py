@@ -1,11 +1,38 @@
 """Jobs: the board pages, the jobs JSON API, and the `flask jobs` commands."""
 
+import importlib.util
+
 from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
 
 def init_app(app):
-    """Register the board, its API and its CLI."""
-    from portal.jobs import models  # noqa: F401
+    """Register the board, its API, the card helpers templates use, and the CLI once it exists."""
+    from portal.jobs import models, routes, search  # noqa: F401  (search attaches the text-index DDL)
+    from portal.jobs.api import api_bp
+    from portal.jobs.services import age_label, pay_label, task_infos
+
+    app.add_template_filter(pay_label, "job_pay")
+    app.add_template_filter(age_label, "job_age")
+    app.add_template_filter(task_infos, "job_task_infos")
+    app.context_processor(saved_items_for_templates)
     app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    if importlib.util.find_spec("portal.jobs.cli") is not None:
+        from portal.jobs.cli import jobs_cli
+        app.cli.add_command(jobs_cli)
+
+
+def saved_items_for_templates() -> dict:
+    """Lazy lookups of the logged-in user's saved jobs and searches, for the profile page."""
+    from flask_login import current_user
+
+    from portal.jobs import services
+
+    def saved_jobs():
+        return services.saved_jobs(current_user.id) if current_user.is_authenticated else []
+
+    def saved_searches():
+        return services.saved_searches(current_user.id) if current_user.is_authenticated else []
+    return {"jobs_saved_jobs": saved_jobs, "jobs_saved_searches": saved_searches}

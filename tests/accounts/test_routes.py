@@ -205,3 +205,11 @@ def test_login_throttle_shared_through_redis(tmp_path):
     finally:
         dispose_app(first)
         dispose_app(second)
+
+
+def test_form_fields_never_render_python_none_as_attribute_values(client):
+    """WTForms prints None as "None": `required="None"` would make every field mandatory."""
+    for url in ("/accounts/register", "/accounts/login"):
+        body = client.get(url).get_data(as_text=True)
+        assert '="None"' not in body
+        assert "required" in body

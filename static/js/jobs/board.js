@@ -1,0 +1,20 @@
+// Job board: country codes are typed in capitals, and the filter panel remembers whether it
+// was open so paging through results does not keep folding it away.
+
+const country = document.getElementById("country");
+if (country) {
+  country.addEventListener("input", () => {
+    country.value = country.value.toUpperCase().replace(/[^A-Z]/g, "").slice(0, 2);
+  });
+}
+
+const filters = document.querySelector(".jobs-more");
+const KEY = "jobs-filters-open";
+if (filters) {
+  if (sessionStorage.getItem(KEY) === "1") {
+    filters.open = true;
+  }
+  filters.addEventListener("toggle", () => {
+    sessionStorage.setItem(KEY, filters.open ? "1" : "0");
+  });
+}
