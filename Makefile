@@ -7,7 +7,7 @@ PORT ?= 5000
 # `make run` serves plain HTTP on this machine, so cookies cannot demand HTTPS there.
 FLASK := PORTAL_ENV=$${PORTAL_ENV:-development} $(BIN)/flask --app wsgi
 
-.PHONY: run test test-sqlite test-postgres bench clean
+.PHONY: run test test-sqlite test-postgres bench bench-jobs bench-speed clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0])'
@@ -25,6 +25,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 run: $(VENV)/.runtime-installed
 	$(FLASK) db upgrade
 	$(FLASK) portal demo-data
+	$(FLASK) jobs load-demo
 	@echo "Serving the Annotator Portal at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(FLASK) run --host "$(HOST)" --port "$(PORT)"
 
@@ -47,6 +48,15 @@ test-postgres: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/web.py
+
+# Job ingest and search at 10 000 and 100 000 postings (PostgreSQL too when TEST_POSTGRES_URL is set).
+bench-jobs: $(VENV)/.dev-installed
+	$(BIN)/python bench/jobs_ingest.py $${TEST_POSTGRES_URL:+--postgres $$TEST_POSTGRES_URL}
+	$(BIN)/python bench/jobs_search.py $${TEST_POSTGRES_URL:+--postgres $$TEST_POSTGRES_URL}
+
+# Speed-test accuracy on a tc-shaped loopback in a network namespace (needs root, tc, curl, chromium).
+bench-speed: $(VENV)/.dev-installed
+	$(BIN)/python bench/speed_accuracy.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -11,11 +11,13 @@ def init_app(app):
     """Register the board, its API, the card helpers templates use, and the CLI once it exists."""
     from portal.jobs import models, routes, search  # noqa: F401  (search attaches the text-index DDL)
     from portal.jobs.api import api_bp
+    from portal.jobs.flags import flag_title
     from portal.jobs.services import age_label, pay_label, task_infos
 
     app.add_template_filter(pay_label, "job_pay")
     app.add_template_filter(age_label, "job_age")
     app.add_template_filter(task_infos, "job_task_infos")
+    app.add_template_filter(flag_title, "job_flag_title")
     app.context_processor(saved_items_for_templates)
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)

@@ -421,6 +421,7 @@ class FlagRule:
     """One warning sign: a stable code, a message template and the check that fills it."""
 
     code: str
+    title: str  # a few words for cards and lists: "Asks for payment"
     message: str  # str.format template; the check's dict supplies the fields
     check: Callable[[Posting, PostingText], dict | None]
 
@@ -444,58 +445,68 @@ def _from_phrases(code: str) -> Callable[[Posting, PostingText], dict | None]:
 
 register(FlagRule(
     "asks_for_payment",
+    "Asks for payment",
     "This posting asks you to pay (it mentions \"{phrase}\"). A real job pays you: it never asks you to pay "
     "for a starter kit, training, equipment, a deposit to unlock tasks or gift cards. The FTC's advice is "
     "never to pay to get a job or to get paid. Do not send money.",
     _from_phrases("asks_for_payment")))
 register(FlagRule(
     "check_deposit",
+    "Check-deposit scheme",
     "This posting describes a check you deposit and then send money from (it mentions \"{phrase}\"). The "
     "FTC calls this a fake-check scam: the check bounces days later and you owe the bank everything you "
     "sent. Never forward money from a check an employer sends you.",
     _from_phrases("check_deposit")))
 register(FlagRule(
     "reshipping",
+    "Parcel reshipping",
     "This posting describes receiving and forwarding parcels (it mentions \"{phrase}\"). The FTC is clear "
     "that reshipping is never a real job: the goods are usually bought with stolen cards. Do not accept it.",
     _from_phrases("reshipping")))
 register(FlagRule(
     "messaging_app_contact",
+    "Chat-app contact",
     "This posting sends you to a chat app to apply or talk (it mentions \"{phrase}\"). The FTC warns that "
     "real employers do not recruit through WhatsApp, Telegram or text messages. Apply only through the "
     "company's own website, which you find yourself.",
     _from_phrases("messaging_app_contact")))
 register(FlagRule(
     "personal_email",
+    "Personal email address",
     "The contact address uses a free personal email service ({domain}), not the company's own domain. "
     "Scammers posing as recruiters often do this. Check the address against the company's official website "
     "before you send anything.",
     _personal_email))
 register(FlagRule(
     "pay_too_high",
+    "Pay far above the usual range",
     "The pay works out at about US${hourly} an hour, more than {multiple} times the top of the usual range "
     "for {band} (about US${top} an hour, as the portal's pay guide explains). Pay far above the going rate "
     "is a classic scam sign. Research the company carefully before sharing personal details.",
     _pay_too_high))
 register(FlagRule(
     "lookalike_domain",
+    "Look-alike web address",
     "The address {domain} looks like {platform}'s, but {platform}'s real address is {real}. Scammers "
     "register look-alike addresses to impersonate known platforms. Go to {platform} by typing its address "
     "yourself and compare the two letter by letter.",
     _lookalike_domain))
 register(FlagRule(
     "guaranteed_income",
+    "Guaranteed job or income",
     "This posting guarantees a job or earnings (it says \"{phrase}\"). No one can guarantee you a job or "
     "income; the FTC advises never to respond to ads that do. Treat the offer with great caution.",
     _from_phrases("guaranteed_income")))
 register(FlagRule(
     "hired_without_checks",
+    "Hired without checks",
     "This posting promises hiring without an interview or test (it says \"{phrase}\"). Real platforms check "
     "applicants with an interview or qualification test first; instant hiring is a common sign of a scam "
     "that is after your money or personal details.",
     _from_phrases("hired_without_checks")))
 register(FlagRule(
     "pressure_to_act_fast",
+    "Pressure to act fast",
     "This posting pushes you to decide quickly (it says \"{phrase}\"). The FTC advises not to deal with "
     "anyone who says you must act fast. A real employer gives you time to check them out.",
     _from_phrases("pressure_to_act_fast")))
@@ -559,3 +570,9 @@ def scam_flags(posting: Posting) -> list[Flag]:
         if details is not None:
             flags.append(Flag(code=rule.code, message=rule.message.format(**details)))
     return flags
+
+
+def flag_title(code: str) -> str:
+    """The short title of a flag code; a code no rule knows any more reads as words."""
+    rule = FLAG_RULES.get(code)
+    return rule.title if rule else code.replace("_", " ").replace("-", " ").capitalize()

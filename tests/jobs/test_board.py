@@ -78,12 +78,15 @@ def test_sample_label_and_demo_banner(app, client):
 
 def test_flagged_postings_carry_warnings(app, client):
     with app.app_context():
-        posting = make_posting(title="Easy money", flags=[{"code": "upfront-fee", "message": "Asks you to pay a training fee."}])
+        posting = make_posting(title="Easy money", flags=[{"code": "asks_for_payment",
+                                                           "message": "Asks you to pay a training fee."}])
         posting_id = posting.id
-    assert "Asks you to pay a training fee." in page_text(client.get("/jobs"))
+    board = page_text(client.get("/jobs"))
+    assert "Scam warning:</strong> Asks for payment." in board
+    assert f'href="/jobs/{posting_id}#warnings"' in board
     detail = page_text(client.get(f"/jobs/{posting_id}"))
     assert "Warning signs in this posting" in detail
-    assert "Asks you to pay a training fee." in detail
+    assert "<strong>Asks for payment:</strong> Asks you to pay a training fee." in detail
     assert 'href="/guides/recognising-job-scams"' in detail
     assert "Easy money" not in page_text(client.get("/jobs?hide_flagged=1"))
 

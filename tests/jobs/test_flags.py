@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.jobs.flags import FLAG_RULES, registrable_domain, scam_flags
+from portal.jobs.flags import FLAG_RULES, flag_title, registrable_domain, scam_flags
 from portal.jobs.normalise import normalise
 from portal.jobs.posting import Pay, Posting
 
@@ -187,3 +187,9 @@ def test_scam_flags_never_raise_on_odd_postings():
     odd = Posting(source_name="s", external_id="1", title=None, company=None, url="http://[bad",
                   description_html=None, description_text=None, pay="x", extra=None)
     assert scam_flags(odd) == []
+
+
+def test_every_rule_has_a_short_title_and_unknown_codes_read_as_words():
+    for code, rule in FLAG_RULES.items():
+        assert flag_title(code) == rule.title and 0 < len(rule.title) <= 40
+    assert flag_title("retired_rule-code") == "Retired rule code"

@@ -26,7 +26,7 @@ from portal.jobs.sources.registry import SourceKind, register
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8"
 XML_PREDEFINED_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
-
+MAX_EMPLOYER_PREFIX = 60  # a longer "...: ..." prefix is part of the title, not an employer
 
 def parse(body: bytes, source: SourceConfig) -> ParseResult:
     """Read an RSS or Atom feed into postings; refuse bodies that are not safe, well-formed feeds."""
@@ -35,10 +35,14 @@ def parse(body: bytes, source: SourceConfig) -> ParseResult:
     feed = feedparser.parse(io.BytesIO(xml_body), sanitize_html=False, resolve_relative_uris=False)
     if not feed.get("version"):
         raise FeedFormatError(f"{common.describe_source(source)}: the XML is not an RSS or Atom feed")
-    company = (source.company or "").strip() or common.text_of(feed.feed.get("title")) or source.name
+    configured_company = (source.company or "").strip()
+    feed_title = common.text_of(feed.feed.get("title")) or source.name
     result = ParseResult()
     for index, entry in enumerate(feed.entries):
         title = common.text_of(entry.get("title"))
+        company = configured_company
+        if not company:
+            company, title = _employer_and_title(entry, title, feed_title)
         url = common.text_of(entry.get("link"))
         external_id = common.text_of(entry.get("id")) or url
         reason = common.missing_required(title, url)
@@ -80,6 +84,18 @@ def _refuse_unsafe_or_malformed(body: bytes, source: SourceConfig) -> None:
             f"({type(error).__name__}), which can expand without bound") from None
     except ParseError as error:
         raise FeedFormatError(f"{prefix}: malformed XML: {error}") from None
+
+
+def _employer_and_title(entry, title: str, feed_title: str) -> tuple[str, str]:
+    """On a job board's feed the employer is the "Company: Title" prefix, else the entry's author.
+
+    Aggregator feeds (We Work Remotely and the like) name the employer that way; only a feed with
+    neither is taken to be one employer's own feed, named by its title.
+    """
+    prefix, separator, rest = title.partition(": ")
+    if separator and rest.strip() and 0 < len(prefix) <= MAX_EMPLOYER_PREFIX:
+        return prefix.strip(), rest.strip()
+    return common.text_of(entry.get("author")) or feed_title, title
 
 
 def _posting_from(entry, external_id: str, title: str, url: str, company: str,

@@ -32,12 +32,12 @@ def test_rss_is_registered_and_asks_for_feeds():
 
 
 def test_rss_items_map_to_postings(rss_result):
-    posting = by_title(rss_result.postings)["Harbor Labs: Data Annotation Specialist (Part-Time)"]
+    posting = by_title(rss_result.postings)["Data Annotation Specialist (Part-Time)"]
     link = "https://remoteboard.example/remote-jobs/harbor-labs-data-annotation-specialist-part-time"
     assert posting.external_id == link  # the guid, a permalink
     assert posting.url == posting.external_id
-    # without a configured company, the feed title
-    assert posting.company == "Remote Work Board: All Other Remote Jobs"
+    # a job board's feed names the employer in a "Company: Title" prefix
+    assert posting.company == "Harbor Labs"
     assert posting.posted_at == datetime(2026, 11, 2, 14, 5, tzinfo=UTC)
     assert posting.extra == {"author": "Harbor Labs", "tags": ["All Other Remote"]}
     assert "<h3>Requirements</h3>" in posting.description_html  # content:encoded preferred over description
@@ -50,10 +50,11 @@ def test_configured_company_wins_over_the_feed_title():
 
 def test_guid_is_the_external_id_and_dates_convert_to_utc(rss_result):
     postings = by_title(rss_result.postings)
-    scam = postings["AI Rating Hub: Easy AI Rating Job – $45/hr, No Experience Needed!!!"]
+    scam = postings["Easy AI Rating Job – $45/hr, No Experience Needed!!!"]
+    assert scam.company == "AI Rating Hub"
     assert scam.external_id == "remoteboard-889102"
     assert scam.posted_at == datetime(2026, 11, 1, 22, 40, tzinfo=UTC)
-    engineer = postings["Cloudmesh: Senior Software Engineer"]
+    engineer = postings["Senior Software Engineer"]
     assert engineer.posted_at == datetime(2026, 10, 30, 13, 0, tzinfo=UTC)  # -0400
 
 
@@ -64,8 +65,8 @@ def test_the_scam_posting_keeps_the_text_later_stages_flag(rss_result):
 
 
 def test_html_named_entities_are_read_not_refused(rss_result):
-    posting = next(posting for posting in rss_result.postings if "Lingua Loop" in posting.title)
-    assert posting.title == "Lingua Loop: Transcriber\u00a0– Portuguese (Brazil)"
+    posting = next(posting for posting in rss_result.postings if posting.company == "Lingua Loop")
+    assert posting.title == "Transcriber\u00a0– Portuguese (Brazil)"
     assert "\u2014 paid per audio minute" in posting.description_html
     assert posting.posted_at == datetime(2026, 11, 3, tzinfo=UTC)  # a bare date instead of RFC 822
 
@@ -79,7 +80,7 @@ def test_atom_entries_map_to_postings(atom_result):
     posting = by_title(atom_result.postings)["Speech Data Transcriber – Swahili"]
     assert posting.external_id == "tag:annotationjobs.example,2026:job-7781"
     assert posting.url == "https://annotationjobs.example/jobs/speech-data-transcriber-swahili"
-    assert posting.company == "Annotation Jobs Weekly"
+    assert posting.company == "Sauti Data"  # no "Company: Title" prefix: the entry's author
     assert posting.posted_at == datetime(2026, 11, 2, 3, 30, tzinfo=UTC)  # published, +03:00
     assert posting.description_html.startswith("<p>Transcribe Swahili radio clips, about 10 hours")
     assert posting.extra == {"author": "Sauti Data", "tags": ["transcription", "swahili"]}
@@ -141,3 +142,11 @@ def test_well_formed_xml_that_is_not_a_feed_is_refused():
 def test_a_body_that_looks_like_a_path_or_url_is_never_opened_or_fetched(body):
     with pytest.raises(FeedFormatError, match="malformed XML"):
         rss.parse(body, source_for("rss"))
+
+
+def test_a_feed_with_neither_prefix_nor_author_is_named_by_its_title():
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Acme Careers</title>'
+            b'<item><title>Data Labeler</title><link>https://acme.example/jobs/1</link></item>'
+            b'</channel></rss>')
+    [posting] = rss.parse(body, source_for("rss")).postings
+    assert (posting.company, posting.title) == ("Acme Careers", "Data Labeler")
