@@ -5,17 +5,22 @@ builds speedtest-cli's configuration locally and points at the portal's Mini end
 speedtest.net it uses HTTPS (plain HTTP is refused now). It adds what speedtest-cli lacks: jitter,
 latency under load, upload measured where the portal receives it (the `X-Received-Bytes` and
 `X-Receive-Seconds` receipts: speedtest-cli counts bytes handed to its own socket, which
-over-reports slow uplinks), and one deadline for everything. Every connection goes through a
-`_Session` that can shut all sockets at once, so speedtest-cli's own threads end promptly when a
-test is stopped. Every failure becomes `SpeedtestUnavailable(message, remedy)`. No Flask here.
+over-reports slow uplinks), and one deadline for everything. Against a portal, upload bodies are
+sent chunked and end at the test's deadline, so every request gets its receipt (speedtest-cli
+aborts them instead, and an aborted request's bytes would use the link without being counted).
+Every connection goes through a `_Session` that can shut all sockets at once, so speedtest-cli's
+own threads end promptly when a test is stopped. Every failure becomes
+`SpeedtestUnavailable(message, remedy)`. No Flask here.
 """
 
 import errno
 import http.client
+import io
 import os
 import socket
 import ssl
 import statistics
+import sys
 import threading
 import time
 import urllib.error
@@ -26,7 +31,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-import speedtest as speedtest_cli
+
+def _import_speedtest_cli():
+    """Import speedtest-cli without the UTF-8 writers it wraps around file descriptors 1 and 2.
+
+    It makes them at import for its own command line, which the portal never uses; left alive they
+    are reported as unclosed files when the interpreter exits.
+    """
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()  # no fileno(), so speedtest-cli falls back to these
+    try:
+        import speedtest
+    finally:
+        sys.stdout, sys.stderr = saved
+    speedtest._py3_utf8_stdout, speedtest._py3_utf8_stderr = sys.stdout, sys.stderr
+    return speedtest
+
+
+speedtest_cli = _import_speedtest_cli()
 
 PHASES = ("configuration", "server", "ping", "download", "upload")
 PHASE_LABELS = {"configuration": "Preparing the test", "server": "Choosing a server",
@@ -40,6 +62,10 @@ SERVER_CHOICE_SAMPLES = 3
 LOADED_SAMPLE_INTERVAL = 0.1
 CANCEL_POLL_SECONDS = 0.1
 MAX_UPLOAD_BYTES_PER_TEST = 64 * 1024 * 1024
+# Enough bodies to keep a 100 Mbit/s link busy for the whole default test (15 x 3.75 MiB).
+PORTAL_UPLOAD_COUNTS = 15
+# speedtest-cli raises its upload threads to 8 after any download over 0.1 Mbit/s; a portal keeps 4.
+PORTAL_UPLOAD_THREADS = 4
 # speedtest.net's image sizes, which a portal serves with the same byte lengths.
 DOWNLOAD_SIZES = [350, 500, 750, 1000, 1500, 2000, 2500, 3000, 3500, 4000]
 PORTAL_UPLOAD_SIZES = [262144, 524288, 1048576, 2097152]
@@ -110,13 +136,13 @@ def portal_base_url(text: str) -> str:
 
 def portal_config(transfer_seconds: float) -> dict:
     """speedtest-cli's `config`, built here instead of fetched from speedtest.net."""
-    upload_counts = 5
+    upload_counts = PORTAL_UPLOAD_COUNTS
     return {
         "client": {"ip": "", "isp": "", "lat": "0", "lon": "0", "country": ""},
         "ignore_servers": [],
         "sizes": {"download": list(DOWNLOAD_SIZES), "upload": list(PORTAL_UPLOAD_SIZES)},
         "counts": {"download": 2, "upload": upload_counts},
-        "threads": {"download": 4, "upload": 4},
+        "threads": {"download": 4, "upload": PORTAL_UPLOAD_THREADS},
         "length": {"download": transfer_seconds, "upload": transfer_seconds},
         "upload_max": upload_counts * len(PORTAL_UPLOAD_SIZES),
     }
@@ -195,13 +221,19 @@ class _Session:
                 pass
             sock.close()
 
-    def opener(self) -> urllib.request.OpenerDirector:
-        """speedtest-cli's opener, but with tracked connections and a watcher on every response."""
+    def opener(self, chunked_uploads: bool = False) -> urllib.request.OpenerDirector:
+        """speedtest-cli's opener, but with tracked connections and a watcher on every response.
+
+        With `chunked_uploads`, upload bodies go out chunked and end at the deadline (see `_ChunkedUploads`).
+        """
         opener = urllib.request.OpenerDirector()
         opener.addheaders = [("User-agent", speedtest_cli.build_user_agent())]
-        for handler in (urllib.request.ProxyHandler(), _TrackedHTTPHandler(self), _TrackedHTTPSHandler(self),
-                        _ResponseWatcher(self), urllib.request.HTTPDefaultErrorHandler(),
-                        urllib.request.HTTPRedirectHandler(), urllib.request.HTTPErrorProcessor()):
+        handlers = [urllib.request.ProxyHandler(), _TrackedHTTPHandler(self), _TrackedHTTPSHandler(self),
+                    _ResponseWatcher(self), urllib.request.HTTPDefaultErrorHandler(),
+                    urllib.request.HTTPRedirectHandler(), urllib.request.HTTPErrorProcessor()]
+        if chunked_uploads:
+            handlers.append(_ChunkedUploads(self))
+        for handler in handlers:
             opener.add_handler(handler)
         return opener
 
@@ -260,6 +292,50 @@ class _TrackedHTTPSHandler(speedtest_cli.SpeedtestHTTPSHandler):
             kwargs["timeout"] = self._session.socket_timeout()
             return _TrackedHTTPSConnection(host, session=self._session, **kwargs)
         return self.do_open(connection, req)
+
+
+class _BodyEndingAtDeadline:
+    """An upload body that ends (reads b"") at speedtest-cli's deadline instead of raising.
+
+    speedtest-cli's `HTTPUploaderData.read` raises SpeedtestUploadTimeout at the deadline, which aborts
+    the request: its bytes crossed the link, but the server never answers with a receipt for them.
+    Sent chunked, a body can simply stop there and the request completes with its receipt. A stopped
+    test still raises, so its requests are abandoned at once.
+    """
+
+    def __init__(self, data, stop: threading.Event):
+        self._data, self._stop = data, stop
+
+    @property
+    def total(self) -> list[int]:
+        """speedtest-cli's count of bytes read, which `HTTPUploader.run` sums."""
+        return self._data.total
+
+    def read(self, size: int = -1) -> bytes:
+        """The next slice of the body, or b"" once the upload test's time is up."""
+        try:
+            return self._data.read(size if size > 0 else 10240)
+        except speedtest_cli.SpeedtestUploadTimeout:
+            if self._stop.is_set():
+                raise
+            return b""
+
+
+class _ChunkedUploads(urllib.request.BaseHandler):
+    """Sends speedtest-cli's upload bodies chunked (no Content-length), ending at the deadline."""
+
+    handler_order = 400  # before AbstractHTTPHandler.do_request_ (500) decides on the length headers
+
+    def __init__(self, session: _Session):
+        self._session = session
+
+    def http_request(self, request):
+        if isinstance(request.data, speedtest_cli.HTTPUploaderData):
+            # Replacing `data` drops the Content-length header; a file-like body is then sent chunked.
+            request.data = _BodyEndingAtDeadline(request.data, self._session.stop)
+        return request
+
+    https_request = http_request
 
 
 class _ResponseWatcher(urllib.request.BaseHandler):
@@ -479,7 +555,7 @@ class PortalSpeedtest(speedtest_cli.Speedtest):
 
     def get_config(self):
         """Local configuration for a portal; else speedtest.net's, trimmed to our time and memory bounds."""
-        self._opener = self._session.opener()
+        self._opener = self._session.opener(chunked_uploads=self.portal_url is not None)
         if self.portal_url is None:
             config = super().get_config()
             config["length"] = {"download": min(config["length"]["download"], self._transfer_seconds),
@@ -538,7 +614,10 @@ class PortalSpeedtest(speedtest_cli.Speedtest):
         """speedtest-cli's upload, then, where the server sent receipts, the rate the server saw.
 
         Bodies are always made as they are sent (never pre-allocated), so memory follows what is sent.
+        Against a portal, PORTAL_UPLOAD_THREADS upload at once unless `threads` says otherwise.
         """
+        if threads is None and self.portal_url is not None:
+            threads = PORTAL_UPLOAD_THREADS
         with self._session._lock:
             self._session.receipts.clear()
         client_bps = self.client_upload_bps = super().upload(callback, pre_allocate=False, threads=threads)

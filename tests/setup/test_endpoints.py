@@ -1,8 +1,14 @@
 """The /speedtest/ endpoints: exact sizes, incompressible bytes, limits, and upload receipts."""
 
+import contextlib
 import http.client
+import os
+import socket
+import subprocess
+import sys
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 import requests
@@ -10,6 +16,8 @@ import requests
 from portal.setup.endpoints import (MEBIBYTE, MINI_IMAGE_BYTES, UPLOAD_MAX_BYTES, describe_address,
                                     incompressible_bytes)
 from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def streamed_length(response) -> int:
@@ -107,6 +115,69 @@ def test_upload_receipt_over_real_http(live_server):  # noqa: F811
     assert int(response.headers["X-Received-Bytes"]) == len(body)
     seconds = float(response.headers["X-Receive-Seconds"])
     assert 0 < seconds < 10
+
+
+def post_chunked(port: int, path: str, pieces: list[bytes]) -> http.client.HTTPResponse:
+    """POST `pieces` with Transfer-Encoding: chunked and no Content-Length, as the CLI's uploads go."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", path, body=iter(pieces), encode_chunked=True,
+                       headers={"Transfer-Encoding": "chunked", "Content-Type": "application/octet-stream"})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+@contextlib.contextmanager
+def gunicorn_portal(tmp_path):
+    """The portal under gunicorn (gthread, as deployed and benchmarked) on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    factory = ("portal.app:create_app({'SECRET_KEY': '" + "k" * 40 + "', "
+               f"'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/g.db'}})")
+    env = {**os.environ, "PORTAL_INSTANCE_PATH": str(tmp_path)}
+    server = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "--workers", "1",
+                               "--worker-class", "gthread", "--threads", "4", "--bind", f"127.0.0.1:{port}",
+                               factory], cwd=PROJECT_ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert server.poll() is None, "gunicorn exited before answering"
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/speedtest/latency.txt", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass  # still starting: workers load the app before they answer
+            assert time.monotonic() < deadline, "gunicorn did not answer within 20 s"
+            time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+CHUNKED_PIECES = [os.urandom(10240) for _ in range(150)] + [b"x" * 7]  # pieces of odd and even sizes
+
+
+def assert_chunked_receipts(port: int) -> None:
+    expected = sum(map(len, CHUNKED_PIECES))
+    for path in ("/speedtest/upload.php", "/speedtest/empty"):
+        response = post_chunked(port, path, CHUNKED_PIECES)
+        assert response.status == 200, path
+        assert response.headers["X-Received-Bytes"] == str(expected), path
+        assert float(response.headers["X-Receive-Seconds"]) > 0, path
+
+
+def test_chunked_uploads_get_full_receipts_from_the_dev_server(live_server):  # noqa: F811
+    # The CLI sends its upload bodies chunked and ends them at the deadline; each must get a receipt.
+    assert_chunked_receipts(live_server.server_port)
+
+
+def test_chunked_uploads_get_full_receipts_from_gunicorn(tmp_path):
+    with gunicorn_portal(tmp_path) as port:
+        assert_chunked_receipts(port)
 
 
 @pytest.mark.app_config(SPEEDTEST_MAX_CONCURRENT=2)

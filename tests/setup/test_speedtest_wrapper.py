@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from portal.setup.speedtest import (MAX_UPLOAD_BYTES_PER_TEST, PHASES, SpeedtestUnavailable,
+from portal.setup import speedtest as speedtest_module
+from portal.setup.speedtest import (MAX_UPLOAD_BYTES_PER_TEST, PHASES, PORTAL_UPLOAD_SIZES,
+                                    PORTAL_UPLOAD_THREADS, PortalSpeedtest, SpeedtestUnavailable, _Session,
                                     bounded_upload_max, jitter_ms, portal_base_url, run_speedtest)
 from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
 
@@ -116,6 +118,81 @@ def misbehaving_server(**behaviour):
         server.server_close()
 
 
+class SlowUploadHandler(http.server.BaseHTTPRequestHandler):
+    """Answers pings; reads upload bodies slowly, chunked or not, and answers each with a receipt."""
+
+    protocol_version = "HTTP/1.1"
+    bytes_per_second = 1_000_000
+    uploads: list  # (headers, bytes received), one per POST, shared by the handler class
+    lock: threading.Lock
+    active = [0, 0]  # uploads in progress now, the most at once
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "9")
+        self.end_headers()
+        self.wfile.write(b"test=test")
+
+    def read_slowly(self, length: int) -> int:
+        got = 0
+        while got < length:
+            piece = self.rfile.read(min(length - got, 16384))
+            if not piece:
+                break
+            got += len(piece)
+            time.sleep(len(piece) / self.bytes_per_second)
+        return got
+
+    def do_POST(self):
+        with self.lock:
+            self.active[0] += 1
+            self.active[1] = max(self.active)
+        started, received = time.monotonic(), 0
+        try:
+            if self.headers.get("Transfer-Encoding") == "chunked":
+                while size := int(self.rfile.readline().split(b";")[0], 16):
+                    received += self.read_slowly(size)
+                    self.rfile.readline()
+                self.rfile.readline()
+            else:
+                received = self.read_slowly(int(self.headers.get("Content-Length", 0)))
+        finally:
+            with self.lock:
+                self.active[0] -= 1
+        with self.lock:
+            self.uploads.append((dict(self.headers), received))
+        body = f"size={received}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Received-Bytes", str(received))
+        self.send_header("X-Receive-Seconds", f"{time.monotonic() - started:.6f}")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextlib.contextmanager
+def slow_upload_server():
+    handler = type("Handler", (SlowUploadHandler,), {"uploads": [], "lock": threading.Lock(),
+                                                     "active": [0, 0]})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler, bind_and_activate=False)
+    # A small receive window, so a body waits in the sender (where the deadline can end it), not in buffers.
+    server.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    server.server_bind()
+    server.server_activate()
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", handler
+    finally:
+        server.shutdown()
+        thread.join(2)
+        server.server_close()
+
+
 @contextlib.contextmanager
 def portal_process(tmp_path):
     """The portal in its own process, so a test can kill it outright."""
@@ -162,6 +239,42 @@ def test_figures_against_a_portal_are_positive_and_plausible(live_server):  # no
     assert figures.measured_at.tzinfo == timezone.utc
     assert set(figures.as_dict()) == {"download_mbps", "upload_mbps", "ping_ms", "jitter_ms",
                                       "loaded_latency_ms", "server", "measured_at"}
+
+
+def test_uploads_cut_by_the_deadline_still_get_receipts_and_count(monkeypatch):
+    # speedtest-cli aborts uploads in flight at the deadline: their bytes crossed the link but got no
+    # receipt, so the rate came out low (0.74 of curl at 5 Mbit/s). Chunked bodies end there instead.
+    connect = speedtest_module._TrackedHTTPConnection.connect
+
+    def connect_with_a_small_send_buffer(self):
+        # Loopback lets the kernel buffer whole bodies; a slow link keeps them waiting in the sender.
+        connect(self)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32768)
+
+    monkeypatch.setattr(speedtest_module._TrackedHTTPConnection, "connect", connect_with_a_small_send_buffer)
+    with slow_upload_server() as (url, handler):
+        session = _Session(30)
+        try:
+            tester = PortalSpeedtest(session, url, transfer_seconds=1.0)
+            tester.choose_server()
+            size = max(PORTAL_UPLOAD_SIZES)  # 2 s each at 1 MB/s: every body is still going at the deadline
+            tester.config.update(sizes={"upload": [size]}, counts={"upload": 10}, upload_max=10)
+            tester.config["threads"]["upload"] = 8  # what speedtest-cli's download sets on any real link
+            started = time.monotonic()
+            bits_per_second = tester.upload()
+            elapsed = time.monotonic() - started
+        finally:
+            session.stop_all()
+    received = [count for _, count in handler.uploads]
+    assert elapsed < 2.5
+    assert all(headers.get("Transfer-Encoding") == "chunked" and "Content-Length" not in headers
+               for headers, _ in handler.uploads)
+    assert len(received) == PORTAL_UPLOAD_THREADS and all(0 < count < size for count in received), received
+    assert tester.upload_measured_by == "server"
+    assert tester.results.bytes_sent == sum(received)  # every request the server saw was counted
+    assert handler.active[1] == PORTAL_UPLOAD_THREADS
+    # 4 connections at 1 MB/s each; requests start and end a little apart, so the span is a bit longer.
+    assert 0.7 * 4 * 8e6 < bits_per_second < 1.05 * 4 * 8e6
 
 
 def test_a_server_that_is_not_listening_is_explained():

@@ -207,7 +207,7 @@ const detected = {};
 function describeDetected() {
   const facts = [
     ["Processor cores", detected.cpu_cores ?? "not shared by this browser"],
-    ["Memory", detected.device_memory_gb ? `about ${detected.device_memory_gb} GB (browsers round this, and cap it at 8)`
+    ["Memory", detected.device_memory_gb ? `about ${detected.device_memory_gb} GB (browsers report a rounded figure)`
       : "not shared by this browser"],
     ["Screen", `${detected.screen_width} × ${detected.screen_height} pixels at ${detected.pixel_ratio}× scaling`],
     ["More than one monitor", detected.extended_display === undefined ? "this browser cannot tell"

@@ -6,7 +6,8 @@
 // Latency: the median of sequential round trips; jitter: the mean absolute difference between
 // consecutive ones. Download and upload run several streams for a fixed time and only count what
 // arrives after a grace period (slow start and connection set-up would otherwise drag the rate
-// down); round trips measured meanwhile give latency under load. No dependency, no build step.
+// down); round trips measured meanwhile give latency under load. Upload is the rate the server
+// received, from its receipts (see serverUploadMbps). No dependency, no build step.
 
 const MIB = 1024 * 1024;
 const PHASE_WEIGHTS = { ping: 0.1, download: 0.45, upload: 0.45 };
@@ -14,9 +15,12 @@ const LOADED_PROBE_GAP_MS = 200;      // pause between round trips measured unde
 const GAUGE_WINDOW_MS = 1000;         // the live reading is the rate over the last second
 const TICK_MS = 200;
 const DOWNLOAD_CHUNK_MIB = 25;        // each download request; streams start a new one when it ends
-const UPLOAD_START_BYTES = 1 * MIB;   // upload bodies start here and double while they finish quickly
+const UPLOAD_START_BYTES = MIB / 4;   // small, so even a slow uplink completes requests within the test
 const UPLOAD_MAX_BYTES = 32 * MIB;
-const QUICK_REQUEST_MS = 500;
+// Bodies double while a request takes less than this: each request ends with a round trip in which
+// its stream sends nothing, which costs a fast link several per cent when requests are short.
+const QUICK_REQUEST_MS = 1000;
+const MIN_UPLOAD_WINDOW_MS = 500;     // a shorter window after the grace period: count from the start
 
 // Browsers open at most 6 HTTP/1.1 connections to one host: one is kept free for latency probes.
 export const DEFAULTS = { seconds: 10, streamsDown: 5, streamsUp: 3, graceDown: 1.5, graceUp: 3, pings: 10 };
@@ -82,9 +86,10 @@ async function roundTrip(emptyUrl, signal) {
 }
 
 /**
- * Upload bodies of whole mebibytes: one random (incompressible) mebibyte, referenced as often as
- * needed. A Blob made of Blobs shares their bytes, so memory stays at one mebibyte whatever the
- * sizes; building bodies from the byte array instead copies it each time and runs out of blob memory.
+ * Upload bodies cut from one random (incompressible) mebibyte: a slice of it below a mebibyte, else
+ * whole mebibytes referencing it as often as needed. A Blob made of Blobs shares their bytes, so
+ * memory stays at one mebibyte whatever the sizes; building bodies from the byte array instead
+ * copies it each time and runs out of blob memory.
  */
 function uploadBodies() {
   const block = new Uint8Array(MIB);
@@ -92,7 +97,10 @@ function uploadBodies() {
   const unit = new Blob([block], { type: "application/octet-stream" });
   const bodies = new Map();
   return (size) => {
-    if (!bodies.has(size)) bodies.set(size, new Blob(Array(size / MIB).fill(unit), { type: unit.type }));
+    if (!bodies.has(size)) {
+      bodies.set(size, size < MIB ? unit.slice(0, size, unit.type)
+        : new Blob(Array(size / MIB).fill(unit), { type: unit.type }));
+    }
     return bodies.get(size);
   };
 }
@@ -176,7 +184,7 @@ async function timedPhase({ name, seconds, graceMs, streams, stream, emptyUrl, s
   signal.removeEventListener("abort", onAbort);
   if (signal.aborted) throw signal.reason;
   if (failure) throw networkFailure(failure, name, signal);
-  return { mbps, loaded: loaded.status === "fulfilled" ? loaded.value : [] };
+  return { mbps, graceEnds: meter.graceEnds, loaded: loaded.status === "fulfilled" ? loaded.value : [] };
 }
 
 function downloadStream(garbageUrl) {
@@ -206,7 +214,10 @@ function downloadStream(garbageUrl) {
   };
 }
 
-/** One upload request by XHR (for progress events); resolves to the server's receipt, if it sent one. */
+/**
+ * One upload request by XHR (for progress events). Resolves to the server's receipt (bytes, seconds
+ * and `end`, when it arrived on this page's clock) or null without one; to undefined when aborted.
+ */
 function uploadOnce(emptyUrl, body, meter, signal) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -227,7 +238,7 @@ function uploadOnce(emptyUrl, body, meter, signal) {
       meter.add(body.size - sent);
       const bytes = Number(xhr.getResponseHeader("X-Received-Bytes"));
       const seconds = Number(xhr.getResponseHeader("X-Receive-Seconds"));
-      resolve(bytes > 0 && seconds > 0 ? { bytes, seconds } : null);
+      resolve(bytes > 0 && seconds > 0 ? { bytes, seconds, end: performance.now() } : null);
     };
     xhr.onerror = () => { signal.removeEventListener("abort", abort); reject(new Error("upload dropped")); };
     xhr.onabort = () => { signal.removeEventListener("abort", abort); resolve(undefined); };
@@ -244,28 +255,41 @@ function uploadStream(emptyUrl, receipts) {
       const body = bodyOfSize(size);
       const started = performance.now();
       const receipt = await uploadOnce(emptyUrl, body, meter, signal);
-      if (receipt === undefined || stop.done) return;  // cut short by the end of the phase
-      if (receipt) receipts[index].push({ ...receipt, afterGrace: started >= meter.graceEnds });
+      if (receipt === undefined) return;  // cut short by the end of the phase
+      if (receipt) receipts[index].push(receipt);
+      if (stop.done) return;
       if (performance.now() - started < QUICK_REQUEST_MS && size < UPLOAD_MAX_BYTES) size *= 2;
     }
   };
 }
 
-/** The rate the server saw: per stream, bytes over seconds of its completed requests, summed. */
-export function serverUploadMbps(receipts) {
-  let total = 0;
-  let counted = 0;
-  for (const stream of receipts) {
-    const afterGrace = stream.filter((receipt) => receipt.afterGrace);
-    const chosen = afterGrace.length ? afterGrace : stream;
-    const bytes = chosen.reduce((sum, receipt) => sum + receipt.bytes, 0);
-    const seconds = chosen.reduce((sum, receipt) => sum + receipt.seconds, 0);
-    if (seconds > 0) {
-      total += (bytes * 8) / seconds / 1e6;
-      counted += 1;
-    }
+/**
+ * The rate the server received, in Mbit/s, over one window of the page's clock (null without receipts).
+ *
+ * `receipts` holds each stream's receipts in order; a receipt covers the span from `end - seconds`
+ * to `end`. The window runs from `windowStart` (the grace period's end) to the earliest of the
+ * streams' last receipts: up to there every stream's requests all finished, so every byte the link
+ * carried in the window is in a receipt (a request cut off by the end of the phase never gets one).
+ * Requests straddling an edge count in proportion to their overlap. The window is one span for all
+ * streams together, so the idle moments between one stream's requests count against the rate, as
+ * they should, and no stretch of time is counted twice.
+ */
+export function serverUploadMbps(receipts, windowStart) {
+  const streams = receipts.filter((stream) => stream.length > 0);
+  if (!streams.length) return null;
+  const spans = streams.flat().map(({ bytes, seconds, end }) => ({ bytes, from: end - seconds * 1000, end }));
+  const windowEnd = Math.min(...streams.map((stream) => stream[stream.length - 1].end));
+  // Fallbacks, for tests too short for the grace period: from where every stream has receipts, then all.
+  const everyStreamFrom = Math.max(...streams.map(([first]) => first.end - first.seconds * 1000));
+  const starts = [windowStart, everyStreamFrom, Math.min(...spans.map((span) => span.from))];
+  const from = starts.find((start) => windowEnd - start >= MIN_UPLOAD_WINDOW_MS) ?? starts[2];
+  if (windowEnd <= from) return null;
+  let bytes = 0;
+  for (const span of spans) {
+    const overlap = Math.min(span.end, windowEnd) - Math.max(span.from, from);
+    if (overlap > 0) bytes += (span.bytes * overlap) / (span.end - span.from);
   }
-  return counted ? total : null;
+  return (bytes * 8) / ((windowEnd - from) / 1000) / 1e6;
 }
 
 /**
@@ -308,7 +332,7 @@ export async function runSpeedTest({ garbageUrl, emptyUrl, settings = {}, signal
     streams: options.streamsUp, stream: uploadStream(emptyUrl, receipts), emptyUrl, signal,
     report: (fraction, mbps) => report("upload")(fraction, mbps),
   });
-  const serverMbps = serverUploadMbps(receipts);
+  const serverMbps = serverUploadMbps(receipts, up.graceEnds);
   onProgress({ phase: "done", progress: 1, mbps: null, pingMs: null });
 
   const downLoaded = down.loaded.length ? median(down.loaded) : null;
