@@ -6,10 +6,12 @@ PostgreSQL, where the schema is created once and every table is emptied after ea
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from portal.app import create_app
 from portal.config import normalise_database_url
@@ -144,3 +146,20 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def live_server(tmp_path, request):
+    """The app served by a real HTTP server on 127.0.0.1 with a free port."""
+    marker = request.node.get_closest_marker("app_config")
+    app = build_app(tmp_path, **(marker.kwargs if marker else {}))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.app = app
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    dispose_app(app)

@@ -1,14 +1,12 @@
 """Jobs: the board pages, the jobs JSON API, and the `flask jobs` commands."""
 
-import importlib.util
-
 from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
 
 def init_app(app):
-    """Register the board, its API, the card helpers templates use, and the CLI once it exists."""
+    """Register the board, its API, the card helpers templates use, and the `flask jobs` CLI."""
     from portal.jobs import models, routes, search  # noqa: F401  (search attaches the text-index DDL)
     from portal.jobs.api import api_bp
     from portal.jobs.flags import flag_title
@@ -21,9 +19,8 @@ def init_app(app):
     app.context_processor(saved_items_for_templates)
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
-    if importlib.util.find_spec("portal.jobs.cli") is not None:
-        from portal.jobs.cli import jobs_cli
-        app.cli.add_command(jobs_cli)
+    from portal.jobs.cli import jobs_cli
+    app.cli.add_command(jobs_cli)
 
 
 def saved_items_for_templates() -> dict:

@@ -6,12 +6,8 @@ Without Chromium these tests skip with the reason, except under CI (CI=true), wh
 
 import os
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import build_app, dispose_app
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -48,23 +44,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def live_server(tmp_path, request):
-    """The app served by a real HTTP server on 127.0.0.1 with a free port."""
-    marker = request.node.get_closest_marker("app_config")
-    app = build_app(tmp_path, **(marker.kwargs if marker else {}))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.app = app
-    server.url = f"http://127.0.0.1:{server.server_port}"
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
-    dispose_app(app)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import json
 import socket
 
-from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
 
 JSON_KEYS = {"download_mbps", "upload_mbps", "ping_ms", "jitter_ms", "loaded_latency_ms", "server",
              "measured_at", "readiness"}

@@ -15,7 +15,6 @@ import requests
 
 from portal.setup.endpoints import (MEBIBYTE, MINI_IMAGE_BYTES, UPLOAD_MAX_BYTES, describe_address,
                                     incompressible_bytes)
-from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

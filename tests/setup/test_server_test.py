@@ -8,9 +8,8 @@ import requests
 
 from portal.setup import server_test
 from portal.setup.speedtest import PHASES
-from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
 from tests.conftest import CSRF_INPUT, csrf_token_from
-from tests.setup.test_speedtest_wrapper import silent_server
+from tests.setup.loopback import silent_server
 
 EVENTS_URL = "/speedtest/server-test/events"
 

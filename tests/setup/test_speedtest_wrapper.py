@@ -18,7 +18,7 @@ from portal.setup import speedtest as speedtest_module
 from portal.setup.speedtest import (MAX_UPLOAD_BYTES_PER_TEST, PHASES, PORTAL_UPLOAD_SIZES,
                                     PORTAL_UPLOAD_THREADS, PortalSpeedtest, SpeedtestUnavailable, _Session,
                                     bounded_upload_max, jitter_ms, portal_base_url, run_speedtest)
-from tests.browser.conftest import live_server  # noqa: F401  (the project's loopback server fixture)
+from tests.setup.loopback import silent_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,34 +39,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def silent_server():
-    """Accepts connections and never answers a byte."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted, stop = [], threading.Event()
-
-    def accept():
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
-        for connection in accepted:
-            connection.close()
 
 
 class MisbehavingHandler(http.server.BaseHTTPRequestHandler):
