@@ -28,7 +28,7 @@ def render_item(type_, obj, autogen_context):
 # The job board's full-text search objects are created by raw DDL (migration 0005 and the
 # create_all hook in portal/jobs/search.py), so the models do not describe them.
 SEARCH_TABLE_PREFIX = "job_posting_fts"
-SEARCH_INDEXES = {"ix_job_posting_board_filters", "ix_job_posting_search_vector"}
+SEARCH_INDEXES = {"ix_job_posting_board_filters", "ix_job_posting_board_pay", "ix_job_posting_search_vector"}
 SEARCH_COLUMNS = {("job_posting", "search_vector")}
 
 

@@ -36,7 +36,8 @@ def include_object(obj, name, type_, reflected, compare_to):
     objects are raw DDL from migration 0005, not models."""
     if type_ == "table" and name and name.startswith("job_posting_fts"):
         return False
-    if type_ == "index" and name in {"ix_job_posting_board_filters", "ix_job_posting_search_vector"}:
+    if type_ == "index" and name in {"ix_job_posting_board_filters", "ix_job_posting_board_pay",
+                                     "ix_job_posting_search_vector"}:
         return False
     return not (type_ == "column" and obj.table.name == "job_posting" and name == "search_vector")
 

@@ -40,7 +40,8 @@ def posting_payload(posting) -> dict:
 @api_bp.get("/jobs")
 def list_jobs():
     results = search_postings(parse_job_query(request.args))
-    return jsonify({"total": results.total, "page": results.page, "per_page": PER_PAGE, "pages": results.pages,
+    return jsonify({"total": results.total, "total_capped": results.total_capped, "page": results.page,
+                    "per_page": PER_PAGE, "pages": results.pages,
                     "jobs": [posting_payload(posting) for posting in results.postings]})
 
 

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 
-from sqlalchemy import DDL, String, cast, column, event, func, literal_column, select, table, text
+from sqlalchemy import (DDL, String, cast, column, event, func, literal, literal_column, null, select, table,
+                        text)
 
 from portal.db_types import utcnow
 from portal.extensions import db
@@ -33,7 +34,10 @@ REMOTE_FILTERS = ("remote", "hybrid", "on-site")
 RANK_WINDOW = TOTAL_CAP
 # SQLite: up to this many text matches are looked up by id; beyond, the filter index is walked.
 ROW_LOOKUP_LIMIT = 5000
-CHUNK_MIN = 2000
+# The first chunk of that walk: enough postings to fill the window if the words are spread evenly,
+# with some slack; each further chunk is four times larger.
+CHUNK_SLACK = 1.25
+CHUNK_MIN = 500
 SORTS = ("newest", "relevance", "pay")
 FTS_TABLE = "job_posting_fts"
 SEARCH_VECTOR_COLUMN = "search_vector"
@@ -55,8 +59,8 @@ SQLITE_SEARCH_DDL = (
     # from the big rows; `id` right after the sort key lets the index give the whole order.
     f"CREATE INDEX IF NOT EXISTS {FILTER_INDEX} ON job_posting (closed_at, posted_at, id, remote, "
     "employment_type, is_flagged, hourly_min_usd, countries, task_types)",
-    f"CREATE INDEX IF NOT EXISTS {PAY_INDEX} ON job_posting (hourly_min_usd, posted_at, id, closed_at, remote, "
-    "employment_type, is_flagged, countries, task_types) WHERE closed_at IS NULL",
+    f"CREATE INDEX IF NOT EXISTS {PAY_INDEX} ON job_posting (hourly_min_usd, posted_at, id, closed_at, "
+    "remote, employment_type, is_flagged, countries, task_types) WHERE closed_at IS NULL",
     f"CREATE TRIGGER IF NOT EXISTS job_posting_fts_insert AFTER INSERT ON job_posting BEGIN "
     f"INSERT INTO {FTS_TABLE}(rowid, title, company, location, description_text) "
     "VALUES (new.id, new.title, new.company, new.location, new.description_text); END",
@@ -92,6 +96,9 @@ POSTGRES_SEARCH_DDL = (
     "remote, employment_type, is_flagged, hourly_min_usd, countries, task_types)",
     f"CREATE INDEX {PAY_INDEX} ON job_posting (hourly_min_usd DESC NULLS LAST, posted_at DESC NULLS LAST, "
     "id DESC) INCLUDE (closed_at, remote, employment_type, is_flagged, countries, task_types)",
+    # Board queries stop after a few thousand index entries: starting parallel workers costs more
+    # than it saves, and on a busy server it is most of a query's time.
+    "ALTER TABLE job_posting SET (parallel_workers = 0)",
 )
 
 
@@ -345,84 +352,119 @@ def _ordered_ids(conditions: list, order: tuple, limit: int, offset: int = 0) ->
                                    .limit(limit).offset(offset)))
 
 
-def _postgres_text_window(query: JobQuery, conditions: list, order: tuple, ranked: bool) -> list[tuple]:
-    """The first matches in `order`, one statement: the planner walks the order's index testing the
-    stored vector when the words are common, or reads the GIN index and sorts when they are rare."""
-    tsquery = _tsquery(query.q)
-    columns = [JobPosting.id]
-    if ranked:  # negated so that, like bm25, a lower score is a better match
-        columns.append(-func.ts_rank_cd(_search_vector(), tsquery))
-    statement = (select(*columns).where(*conditions, _search_vector().op("@@")(tsquery))
-                 .order_by(*order).limit(TOTAL_CAP + 1))
-    return [(row[0], row[1] if ranked else None) for row in db.session.execute(statement)]
+def _capped_count(conditions: list) -> int:
+    """How many postings match, counting no further than TOTAL_CAP + 1."""
+    matches = select(literal(1)).select_from(JobPosting).where(*conditions).limit(TOTAL_CAP + 1).subquery()
+    return db.session.scalar(select(func.count()).select_from(matches))
 
 
-def _fts_scores(match: str, ids: list[int], ranked: bool) -> dict:
-    """Which of `ids` match, with their bm25 scores when ranked: one pass over the word's doclist,
-    testing each entry against the id set (`+` stops FTS5 rerunning the match once per id)."""
-    if not ids:
-        return {}
-    score = f"bm25({FTS_TABLE}, {BM25_WEIGHTS})" if ranked else "NULL"
-    rows = db.session.execute(text(
-        f"SELECT rowid, {score} FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match "
-        f"AND +rowid IN (SELECT value FROM json_each(:ids))"), {"fts_match": match, "ids": json.dumps(ids)})
-    return dict(rows.all())
+def _postgres_page(query: JobQuery, conditions: list, sort: str, per_page: int) -> tuple[list[int], int]:
+    """The page's ids and the capped count, each from a LIMITed statement the planner can stop early:
+    walking the order's index while testing each row's stored vector when the words are common,
+    reading the GIN index first when they are rare. A short page or window is its own count."""
+    offset = (query.page - 1) * per_page
+    if has_search_words(query.q):
+        conditions = [*conditions, _search_vector().op("@@")(_tsquery(query.q))]
+    if sort == "relevance":
+        # Ranked after the LIMIT, so only the window's rows are scored.
+        newest = (select(JobPosting.id, JobPosting.posted_at, _search_vector().label("vector"))
+                  .where(*conditions).order_by(*NEWEST).limit(RANK_WINDOW + 1).subquery())
+        window = db.session.execute(
+            select(newest.c.id, func.ts_rank_cd(newest.c.vector, _tsquery(query.q)))
+            .order_by(newest.c.posted_at.desc().nulls_last(), newest.c.id.desc())).all()
+        # A stable sort: equal ranks stay newest first.
+        ranked = sorted(window[:min(RANK_WINDOW, TOTAL_CAP)], key=lambda row: -row[1])
+        ids = [row[0] for row in ranked[offset:offset + per_page]]
+        counted = len(window) if len(window) <= RANK_WINDOW or len(window) > TOTAL_CAP else None
+    else:
+        limit = max(0, min(per_page, TOTAL_CAP - offset))  # nothing is listed beyond the counted matches
+        order = HIGHEST_PAY if sort == "pay" else NEWEST
+        ids = _ordered_ids(conditions, order, limit, offset) if limit else []
+        counted = offset + len(ids) if len(ids) < limit and (ids or not offset) else None
+    return ids, counted if counted is not None else _capped_count(conditions)
+
+
+def _id_set(ids: list[int]):
+    """A list of ids as one bound JSON value, however long (SQLite caps bound parameters)."""
+    return select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+
+
+def _fts_scores(match: str, ids, ranked: bool) -> dict:
+    """Which of `ids` (a select of ids) match, with their bm25 scores when ranked: one pass over
+    the words' doclists testing each entry against the id set, built once (`+` stops FTS5 from
+    rerunning the match once per id)."""
+    fts = table(FTS_TABLE, column("rowid"))
+    score = literal_column(f"bm25({FTS_TABLE}, {BM25_WEIGHTS})") if ranked else null()
+    statement = select(fts.c.rowid, score).where(
+        text(f"{FTS_TABLE} MATCH :fts_match").bindparams(fts_match=match),
+        literal_column(f"+{FTS_TABLE}.rowid").in_(ids))
+    return dict(db.session.execute(statement).all())
 
 
 def _sqlite_text_window(match: str, conditions: list, order: tuple, ranked: bool) -> list[tuple]:
-    """The first matches in `order`, chosen by how many postings the words match.
+    """The first TOTAL_CAP + 1 matches in `order`, found by the way that suits how many postings
+    the words match.
 
-    A few: look those rows up by id and sort them. Many (a word found in most postings): walk the
-    filter index in order in chunks and keep the ids the text index confirms, stopping once the
-    window is full; the chunk is sized from the share of postings that match, so usually one does.
+    A few: look those rows up by id and sort them. Many (a word found in most postings): take a
+    chunk of the filter index in order, keep the ids the text index confirms, and repeat with a
+    bigger chunk until the window is full; the first chunk is sized from the share of postings
+    that match, so one usually does. Everything but the matches stays inside SQLite.
     """
     matches = db.session.scalar(select(func.count()).select_from(_fts_rowids(match).subquery()))
     if not matches:
         return []
     if matches <= ROW_LOOKUP_LIMIT:
         ids = _ordered_ids([*conditions, JobPosting.id.in_(_fts_rowids(match))], order, TOTAL_CAP + 1)
-        scores = _fts_scores(match, ids, ranked) if ranked else {}
+        scores = _fts_scores(match, _id_set(ids), ranked) if ranked and ids else {}
         return [(posting_id, scores.get(posting_id)) for posting_id in ids]
     postings = db.session.scalar(select(func.max(JobPosting.id))) or matches
-    chunk = max(CHUNK_MIN, math.ceil((TOTAL_CAP + 1) * 1.25 * postings / matches))
+    chunk = max(CHUNK_MIN, math.ceil((TOTAL_CAP + 1) * CHUNK_SLACK * postings / matches))
     window, walked = [], 0
-    while len(window) <= TOTAL_CAP:
-        ids = _ordered_ids(conditions, order, chunk, walked)
-        scores = _fts_scores(match, ids, ranked)
-        window.extend((posting_id, scores[posting_id]) for posting_id in ids if posting_id in scores)
-        walked += len(ids)
-        if len(ids) < chunk:
-            break
+    while True:
+        walk = select(JobPosting.id).where(*conditions).order_by(*order).limit(chunk).offset(walked)
+        scores = _fts_scores(match, walk, ranked)
+        if scores:  # the chunk's matches, back in order (the chunk was in order)
+            found = _ordered_ids([JobPosting.id.in_(_id_set(list(scores)))], order,
+                                 TOTAL_CAP + 1 - len(window))
+            window.extend((posting_id, scores[posting_id]) for posting_id in found)
+        if len(window) > TOTAL_CAP:
+            return window
+        if db.session.scalar(select(func.count()).select_from(walk.subquery())) < chunk:
+            return window  # the filter index is exhausted
+        walked += chunk
         chunk *= 4
-    return window[:TOTAL_CAP + 1]
 
 
-def search_postings(query: JobQuery, per_page: int = PER_PAGE) -> SearchPage:
-    """Run one board search: filters, text match, order, a total capped at TOTAL_CAP and one page.
-
-    One index-ordered pass collects the ids of the first TOTAL_CAP + 1 matches: their number is
-    the total (or "more than TOTAL_CAP"), the page is a slice of them, and best match re-orders the
-    newest RANK_WINDOW of them by score. Counting every match of a common word is what made
-    searches slow; no page lies beyond the window (MAX_PAGE). Only then are the page's (large)
-    rows loaded.
-    """
-    dialect = db.session.get_bind().dialect.name
-    conditions = _filters(query, dialect)
-    sort = query.effective_sort
-    ranked = sort == "relevance"
+def _sqlite_page(query: JobQuery, conditions: list, sort: str, per_page: int) -> tuple[list[int], int]:
+    """The page's ids and the capped count from one window of the first TOTAL_CAP + 1 matches in
+    order (the page is a slice of it; best match re-orders its newest RANK_WINDOW by bm25)."""
     order = HIGHEST_PAY if sort == "pay" else NEWEST
-    if not has_search_words(query.q):
+    ranked = sort == "relevance"
+    match = fts5_match(query.q)
+    if match is None:
         window = [(posting_id, None) for posting_id in _ordered_ids(conditions, order, TOTAL_CAP + 1)]
-    elif dialect == "postgresql":
-        window = _postgres_text_window(query, conditions, order, ranked)
     else:
-        window = _sqlite_text_window(fts5_match(query.q), conditions, order, ranked)
-    total, total_capped = min(len(window), TOTAL_CAP), len(window) > TOTAL_CAP
+        window = _sqlite_text_window(match, conditions, order, ranked)
+    matched = len(window)
+    window = window[:TOTAL_CAP]  # nothing is listed beyond the counted matches
     if ranked:  # a stable sort: equal scores stay newest first
         window = sorted(window[:RANK_WINDOW], key=lambda item: item[1])
     offset = (query.page - 1) * per_page
-    ids = [posting_id for posting_id, _ in window[offset:offset + per_page]]
+    return [posting_id for posting_id, _ in window[offset:offset + per_page]], matched
+
+
+def search_postings(query: JobQuery, per_page: int = PER_PAGE) -> SearchPage:
+    """Run one board search: filters, text match, order, one page and a total capped at TOTAL_CAP.
+
+    Counting every match of a common word is what made searches slow, so the total stops at
+    TOTAL_CAP + 1 ("1,000+"), no page lies beyond it (MAX_PAGE) and best match ranks the newest
+    RANK_WINDOW matches. Ids come from the indexes alone; only the page's (large) rows are loaded.
+    """
+    dialect = db.session.get_bind().dialect.name
+    conditions = _filters(query, dialect)
+    page_of = _postgres_page if dialect == "postgresql" else _sqlite_page
+    ids, matched = page_of(query, conditions, query.effective_sort, per_page)
     rows = {posting.id: posting for posting in
             db.session.scalars(select(JobPosting).where(JobPosting.id.in_(ids)))} if ids else {}
-    return SearchPage(postings=[rows[i] for i in ids if i in rows], total=total, page=query.page,
-                      per_page=per_page, total_capped=total_capped)
+    return SearchPage(postings=[rows[i] for i in ids if i in rows], total=min(matched, TOTAL_CAP),
+                      page=query.page, per_page=per_page, total_capped=matched > TOTAL_CAP)

@@ -3,6 +3,7 @@
 import pytest
 
 from portal.db_types import utcnow
+from portal.jobs import search
 from tests.jobs.factories import make_posting
 
 
@@ -21,7 +22,7 @@ def postings(app):
 
 def test_list_shape(client, postings):
     body = client.get("/api/v1/jobs").get_json()
-    assert body["total"] == 2 and body["page"] == 1
+    assert body["total"] == 2 and body["total_capped"] is False and body["page"] == 1
     job = body["jobs"][0]
     assert set(job) >= {"id", "title", "company", "location", "remote", "employment_type", "pay", "posted_at",
                         "url", "sources", "task_types", "flags"}
@@ -52,13 +53,30 @@ def test_filters(client, postings, query, titles):
 @pytest.mark.parametrize("query, field", [
     ("remote=maybe", "remote"), ("country=XYZ", "country"), ("task_type=origami", "task_type"),
     ("min_hourly=-5", "min_hourly"), ("min_hourly=1e999", "min_hourly"), ("posted_within_days=x", "posted_within_days"),
-    ("page=-1", "page"), ("sort=best", "sort"), ("q=" + "a" * 300, "q"),
+    ("page=-1", "page"), ("page=51", "page"), ("sort=best", "sort"), ("q=" + "a" * 300, "q"),
 ])
 def test_bad_parameters_are_400_naming_the_field(client, query, field):
     response = client.get(f"/api/v1/jobs?{query}")
     assert response.status_code == 400
     body = response.get_json()
     assert body["field"] == field and body["error"]
+
+
+def test_total_beyond_the_cap_is_flagged(app, client, monkeypatch):
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)
+    with app.app_context():
+        for day in range(3):
+            make_posting(title=f"Rater {day}", age_days=day)
+    for query in ("", "?q=rater", "?q=rater&sort=newest"):
+        body = client.get(f"/api/v1/jobs{query}").get_json()
+        assert (body["total"], body["total_capped"], body["pages"]) == (2, True, 1), query
+        # Equal ranks list newest first.
+        assert [job["title"] for job in body["jobs"]] == ["Rater 0", "Rater 1"], query
+
+
+def test_page_beyond_the_listed_matches_says_how_to_narrow(client):
+    body = client.get("/api/v1/jobs?page=51").get_json()
+    assert body["field"] == "page" and "add words or filters" in body["error"]
 
 
 def test_unknown_task_type_names_the_valid_ones(client):

@@ -39,6 +39,7 @@ def test_parse_accepts_every_filter():
     ({"min_hourly": "abc"}, "min_hourly"), ({"min_hourly": "nan"}, "min_hourly"), ({"min_hourly": "-1"}, "min_hourly"),
     ({"min_hourly": "inf"}, "min_hourly"), ({"posted_within_days": "0"}, "posted_within_days"),
     ({"posted_within_days": "1.5"}, "posted_within_days"), ({"page": "0"}, "page"), ({"page": "99999"}, "page"),
+    ({"page": "51"}, "page"), ({"page": "2.5"}, "page"),
     ({"hide_flagged": "maybe"}, "hide_flagged"), ({"sort": "random"}, "sort"), ({"q": "x" * 201}, "q"),
 ])
 def test_parse_refuses_bad_values_naming_the_field(params, field):
@@ -175,23 +176,100 @@ def test_accented_query_finds_unaccented_text(app):
         assert titles(JobQuery(q="café")) == ["Cafe reviewer"]
 
 
+def test_page_beyond_the_counted_matches_is_refused_with_the_remedy():
+    assert parse_job_query({"page": str(search.MAX_PAGE)}).page == search.MAX_PAGE
+    with pytest.raises(QueryError, match=r"at most 50: results stop at the first 1,000 matches; add words"):
+        parse_job_query({"page": "51"})
+    assert search.MAX_PAGE * search.PER_PAGE == search.TOTAL_CAP  # the last page is the last counted match
+
+
 def test_relevance_window_still_counts_every_match(app, monkeypatch):
     monkeypatch.setattr(search, "RANK_WINDOW", 3)
     with app.app_context():
         for day in range(6):
             make_posting(title=f"Annotator {day}", age_days=day)
         result = search_postings(JobQuery(q="annotator"), per_page=2)
-        assert result.total == 6
+        assert (result.total, result.total_capped) == (6, False)
         assert len(result.postings) == 2
         assert {p.title for p in result.postings} <= {"Annotator 0", "Annotator 1", "Annotator 2"}
 
 
+@pytest.mark.parametrize("params", [{}, {"q": "annotator"}, {"q": "annotator", "sort": "newest"},
+                                    {"q": "annotator", "sort": "pay"}, {"remote": "remote"},
+                                    {"q": "annotator", "remote": "remote"}])
+def test_total_stops_at_the_cap(app, monkeypatch, params):
+    monkeypatch.setattr(search, "TOTAL_CAP", 4)
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    with app.app_context():
+        for day in range(7):
+            make_posting(title=f"Annotator {day}", age_days=day, remote="remote", hourly_min_usd=10 + day,
+                         commit=False)
+        make_posting(title="Closed annotator", closed_at=utcnow(), remote="remote")
+        query = parse_job_query(params)
+        first, second = search_postings(query, per_page=3), search_postings(query.with_page(2), per_page=3)
+        assert (first.total, first.total_capped, first.pages) == (4, True, 2)
+        assert len(first.postings) == 3 and len(second.postings) == 1
+        assert not {p.id for p in first.postings} & {p.id for p in second.postings}
+        if query.effective_sort == "newest":
+            listed = [p.title for p in first.postings + second.postings]
+            assert listed == [f"Annotator {day}" for day in range(4)]
+        if query.effective_sort == "pay":
+            assert [p.title for p in first.postings] == ["Annotator 6", "Annotator 5", "Annotator 4"]
+
+
+@pytest.mark.parametrize("count, capped", [(3, False), (4, False), (5, True)])
+def test_total_at_the_edge_of_the_cap(app, monkeypatch, count, capped):
+    monkeypatch.setattr(search, "TOTAL_CAP", 4)
+    with app.app_context():
+        for day in range(count):
+            make_posting(title=f"Rater {day}", age_days=day, commit=False)
+        db.session.commit()
+        for params in ({}, {"q": "rater"}, {"q": "rater", "sort": "newest"}):
+            result = search_postings(parse_job_query(params), per_page=2)
+            assert (result.total, result.total_capped) == (min(count, 4), capped), params
+
+
+def test_board_shows_a_capped_total_with_a_plus(app, client, monkeypatch):
+    monkeypatch.setattr(search, "TOTAL_CAP", 2)
+    with app.app_context():
+        for day in range(3):
+            make_posting(title=f"Rater {day}", age_days=day)
+    html = client.get("/jobs?q=rater").get_data(as_text=True)
+    assert "2+ jobs matching" in html and "listing the first 2: add words or filters" in html
+    assert "+ jobs" not in client.get("/jobs?q=rater&remote=hybrid").get_data(as_text=True)
+    response = client.get("/jobs?page=51")
+    assert response.status_code == 400
+    assert "add words or filters to narrow the search" in response.get_data(as_text=True)
+
+
 def test_many_matches_take_the_index_walk_path(app, monkeypatch):
     monkeypatch.setattr(search, "ROW_LOOKUP_LIMIT", 1)
+    monkeypatch.setattr(search, "CHUNK_MIN", 1)
     with app.app_context():
-        for day in range(4):
-            make_posting(title=f"Rater {day}", age_days=day, remote="remote" if day % 2 else "on-site")
-        assert titles(JobQuery(q="rater", remote="remote", sort="newest")) == ["Rater 1", "Rater 3"]
+        for day in range(9):
+            make_posting(title=f"Rater {day}", age_days=day, remote="remote" if day % 2 else "on-site",
+                         description_text="Rate search results." if day % 3 else "Label images.")
+        assert titles(JobQuery(q="rater", remote="remote", sort="newest")) == [
+            "Rater 1", "Rater 3", "Rater 5", "Rater 7"]
+        assert titles(JobQuery(q="search results", sort="newest")) == ["Rater 1", "Rater 2", "Rater 4",
+                                                                       "Rater 5", "Rater 7", "Rater 8"]
+        assert search_postings(JobQuery(q="images")).total == 3
+
+
+def test_index_walk_takes_more_chunks_until_the_window_fills(app, monkeypatch):
+    for name, value in (("ROW_LOOKUP_LIMIT", 1), ("CHUNK_MIN", 1), ("CHUNK_SLACK", 0.01), ("TOTAL_CAP", 3)):
+        monkeypatch.setattr(search, name, value)
+    with app.app_context():
+        for day in range(30):
+            make_posting(title=f"Job {day:02d}", age_days=day, commit=False,
+                         description_text="Rare word zebra." if day % 7 == 6 else "Common words.")
+        db.session.commit()
+        newest = search_postings(JobQuery(q="zebra", sort="newest"), per_page=2)
+        assert [p.title for p in newest.postings] == ["Job 06", "Job 13"]
+        assert (newest.total, newest.total_capped) == (3, True)
+        second = search_postings(JobQuery(q="zebra", sort="newest", page=2), per_page=2)
+        assert [p.title for p in second.postings] == ["Job 20"]
+        assert search_postings(JobQuery(q="zebra", remote="hybrid")).total == 0
 
 
 @pytest.mark.db
