@@ -181,3 +181,18 @@ def test_broken_guide_stops_app_start_up(tmp_path):
     with pytest.raises(GuideError, match="bad.md"):
         create_app({"SECRET_KEY": "x" * 40, "CONTENT_DIR": tmp_path,
                     "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_apps_share_parsed_guides_until_a_file_changes(tmp_path):
+    from portal.app import create_app
+    config = {"SECRET_KEY": "x" * 40, "CONTENT_DIR": tmp_path, "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    (tmp_path / "guides").mkdir()
+    path = write(tmp_path / "guides", "sample.md", GOOD_FRONT + "\nFirst text.\n")
+    first, second = create_app(dict(config)), create_app(dict(config))
+    assert first.extensions["guides.library"] is second.extensions["guides.library"]
+    path.write_text(GOOD_FRONT.replace("Sample guide", "Edited guide") + "\nNew text here.\n", encoding="utf-8")
+    edited = create_app(dict(config)).extensions["guides.library"]
+    assert [guide.title for guide in edited.guides] == ["Edited guide"]
+    path.write_text("no front matter any more", encoding="utf-8")
+    with pytest.raises(GuideError, match="sample.md"):
+        create_app(dict(config))

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from portal.jobs.posting import ParseResult, SourceConfig
 
@@ -16,6 +17,7 @@ class SourceKind:
     title: str  # "Greenhouse job board API"
     parse: Callable[[bytes, SourceConfig], ParseResult]  # raises FeedFormatError on a wrong format
     accept: str = "application/json"  # the Accept header to send
+    min_refresh_interval: timedelta = timedelta(0)  # a provider's own limit on how often to fetch
 
 
 _KINDS: dict[str, SourceKind] = {}

@@ -10,6 +10,8 @@ Remotive as the source, and fetch at most a few times a day. Each posting theref
 `extra["credit"]` for the board to show.
 """
 
+from datetime import timedelta
+
 from portal.jobs.posting import ParseResult, Posting, SourceConfig
 from portal.jobs.sources import common
 from portal.jobs.sources.registry import SourceKind, register
@@ -72,4 +74,6 @@ def _posting_from(job: dict, external_id: str, title: str, url: str, source: Sou
     )
 
 
-register(SourceKind(kind="remotive", title="Remotive remote jobs API", parse=parse))
+# Remotive asks for at most a few requests a day (about four): refreshes in between leave it alone.
+register(SourceKind(kind="remotive", title="Remotive remote jobs API", parse=parse,
+                    min_refresh_interval=timedelta(hours=6)))
