@@ -10,7 +10,7 @@ matching and storing. A second refresh of the same, unchanged boards measures th
 Baseline, measured in the same run: a raw DB-API `executemany` insert of the very rows the
 pipeline stored into the same table of another fresh database. Figures are ratios to it, because
 only same-run ratios compare on these noisy machines. Target: 100 000 postings in under 60 s on
-SQLite; the command exits non-zero when it is missed.
+SQLite and on PostgreSQL; the command exits non-zero when it is missed.
 
     .venv/bin/python bench/jobs_ingest.py [--postgres postgresql://postgres@127.0.0.1/test] [--sizes 10000,100000]
 
@@ -241,11 +241,12 @@ def main() -> int:
                     results.append(("postgresql", run_size("postgresql", scratch, server, total)))
             finally:
                 scratch.drop_all()
-    missed = [result for engine, result in results
-              if engine == "sqlite" and result["total"] >= 100_000 and result["seconds"] >= TARGET_SECONDS_100K]
+    missed = [(engine, result) for engine, result in results
+              if result["total"] >= 100_000 and result["seconds"] >= TARGET_SECONDS_100K]
     broken = [result for _, result in results if result["failed"]]
-    if missed:
-        print(f"MISSED: 100 000 postings took {missed[0]['seconds']:.1f} s (target < {TARGET_SECONDS_100K:.0f} s)")
+    for engine, result in missed:
+        print(f"MISSED on {engine}: {result['total']} postings took {result['seconds']:.1f} s "
+              f"(target < {TARGET_SECONDS_100K:.0f} s)")
     return 1 if missed or broken else 0
 
 

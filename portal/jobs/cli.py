@@ -80,5 +80,5 @@ def _echo_summary(report: RefreshReport) -> None:
         click.echo(f"{report.expired} posting(s) closed because their closing date passed.")
     for source in report.failed:
         click.echo(f"FAILED {source.name}: {source.error}")
-    ok = sum(1 for source in report.sources if source.status in ("ok", "not_modified"))
+    ok = sum(1 for source in report.sources if source.status in ("ok", "not_modified", "too_soon"))
     click.echo(f"{ok} of {len(report.sources)} source(s) refreshed, {len(report.failed)} failed.")

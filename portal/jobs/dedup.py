@@ -84,6 +84,8 @@ def _is_tracking_parameter(key: str) -> bool:
 
 def fold_text(text: str) -> str:
     """Lower case without accents, so 'Zürich' and 'zurich' compare equal."""
+    if text.isascii():
+        return text.lower()  # ASCII is its own decomposition and has no combining marks
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
 

@@ -14,11 +14,14 @@ says they are different), and an uncertain match (several candidates) stays a se
 import dataclasses
 import hashlib
 import logging
+import multiprocessing
 import os
 import secrets
 import socket
 import tomllib
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +55,17 @@ MAX_SKIP_REASONS = 20  # reasons kept per source in the report
 URL_LIMIT = 2000  # the width of the URL columns
 EXTERNAL_ID_LIMIT = 300
 PAY_PERIOD_LIMIT = 8
+# Normalising, filtering and flagging cost about 0.3 ms of CPU a listing, more than storing it, so a
+# big source spreads that work over worker processes; below this many listings the hand-over
+# (pickling both ways, about 30 us a listing) and the pool's start are not worth it.
+PARALLEL_MIN_LISTINGS = 500
+PARALLEL_CHUNK = 250  # listings per task: big enough to amortise a hand-over, small enough to balance
+# PostgreSQL plans the matching lookups from table statistics. Without them (autovacuum off, or
+# not yet run: it only analyses between transactions, a minute apart) a lookup of 500 URLs or
+# fingerprints is planned as a scan of the whole table, so a first load of 100 000 postings grew
+# quadratically. Ingest therefore analyses the tables itself once they have grown by half.
+ANALYZE_MIN_ROWS = 1000
+ANALYZE_GROWTH = 0.5
 
 POSTINGS = JobPosting.__table__
 LINKS = JobPostingSource.__table__
@@ -77,7 +91,7 @@ class UnknownSource(LookupError):
 
 @dataclass
 class SourceReport:
-    """What one source's refresh did; `status` is ok, not_modified, failed or disabled."""
+    """What one source's refresh did; `status` is ok, not_modified, too_soon, failed or disabled."""
 
     name: str
     kind: str
@@ -144,9 +158,9 @@ def refresh(sources: list[SourceConfig], *, only: str | None = None, demo: bool 
     except RefreshLocked as locked:
         report.locked = str(locked)
         return report
+    context = _Context(holder=holder, demo=demo, rules=rules, pacer=pacer or HostPacer(),
+                       fetch_options=fetch_options or {})
     try:
-        context = _Context(holder=holder, demo=demo, rules=rules, pacer=pacer or HostPacer(),
-                           fetch_options=fetch_options or {})
         if demo:
             context.date_shift = _demo_date_shift(chosen)
         for source in chosen:
@@ -155,6 +169,7 @@ def refresh(sources: list[SourceConfig], *, only: str | None = None, demo: bool 
             else:
                 source_report = _refresh_source_safely(source, context)
             report.sources.append(source_report)
+            _analyze_if_grown(context, source_report)
             if progress is not None:
                 progress(source_report)
             if context.lock_lost:
@@ -162,6 +177,8 @@ def refresh(sources: list[SourceConfig], *, only: str | None = None, demo: bool 
         if not context.lock_lost:
             report.expired = _close_expired()
     finally:
+        if context.pool is not None:
+            context.pool.shutdown(cancel_futures=True)
         _release_lock(holder)
     return report
 
@@ -177,6 +194,44 @@ class _Context:
     fetch_options: dict
     date_shift: timedelta = timedelta(0)
     lock_lost: bool = False
+    pool: ProcessPoolExecutor | None = None  # started by the first source big enough to use it
+    parallel: bool = True  # False once the pool broke: the rest of the refresh prepares in-process
+    rows_at_analyze: int | None = None  # PostgreSQL: job_posting_source rows when last analysed
+    rows_since_analyze: int = 0
+
+    def worker_pool(self) -> ProcessPoolExecutor | None:
+        """The refresh's worker processes for preparing listings, or None on a single-core machine."""
+        if self.pool is None and self.parallel and _usable_cores() > 1:
+            # spawn, not fork: forking a process that runs threads (servers, tests) can deadlock
+            self.pool = ProcessPoolExecutor(max_workers=_usable_cores(), initializer=_set_worker_rules,
+                                            initargs=(self.rules,), mp_context=multiprocessing.get_context("spawn"))
+        return self.pool
+
+
+def _usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _analyze_if_grown(context: _Context, report: SourceReport) -> None:
+    """PostgreSQL: refresh the job tables' planner statistics once this refresh has grown them by half."""
+    if db.session.get_bind().dialect.name != "postgresql" or report.status != "ok":
+        return
+    if context.rows_at_analyze is None:
+        # The estimate of the last ANALYZE or VACUUM, -1 if never: rows stored since are not in it.
+        estimate = db.session.execute(text("SELECT reltuples FROM pg_class WHERE oid = 'job_posting_source'::regclass"))
+        context.rows_at_analyze = max(0, int(estimate.scalar_one()))
+    context.rows_since_analyze += report.new + report.merged
+    if context.rows_since_analyze < max(ANALYZE_MIN_ROWS, ANALYZE_GROWTH * context.rows_at_analyze):
+        return
+    db.session.commit()
+    db.session.execute(text("ANALYZE job_posting, job_posting_source"))
+    db.session.commit()
+    context.rows_at_analyze += context.rows_since_analyze
+    context.rows_since_analyze = 0
 
 
 # --- the lock ---------------------------------------------------------------------------------------
@@ -240,6 +295,11 @@ def _refresh_source_safely(source: SourceConfig, context: _Context) -> SourceRep
     return report
 
 
+def _too_soon(interval: timedelta, last_success_at: datetime | None, now: datetime) -> bool:
+    """Whether the provider's own minimum interval between fetches has not passed yet."""
+    return bool(interval) and last_success_at is not None and now - last_success_at < interval
+
+
 def _failure_reason(error: Exception) -> str:
     if isinstance(error, _SourceFailed):
         return str(error)
@@ -273,6 +333,9 @@ def _refresh_source(source: SourceConfig, context: _Context, report: SourceRepor
     except UnknownSourceKind as error:
         raise _SourceFailed(str(error)) from None
     row = _source_row(source)
+    if not context.demo and _too_soon(kind.min_refresh_interval, row.last_success_at, now):
+        report.status = "too_soon"  # the provider asks for fewer requests; its postings stay as they are
+        return
     if context.demo:
         body, etag, last_modified = _read_demo_file(source), None, None
     else:
@@ -328,8 +391,7 @@ def _prepare_listings(postings: list[Posting], source: SourceConfig, context: _C
     """Normalise, filter and flag each parsed posting; skipped ones are counted with the reason."""
     listings: list[_Listing] = []
     seen_ids: set[str] = set()
-    for raw in postings:
-        listing, problem = _prepare_listing(raw, context.rules, context.date_shift, now)
+    for raw, (listing, problem) in zip(postings, _prepare_all(postings, context, now)):
         what = f"{raw.external_id} {raw.title!r}"[:120]
         if problem:
             report.skip(what, problem)
@@ -339,6 +401,37 @@ def _prepare_listings(postings: list[Posting], source: SourceConfig, context: _C
             seen_ids.add(listing.external_id)
             listings.append(listing)
     return listings
+
+
+def _prepare_all(postings: list[Posting], context: _Context, now: datetime) -> list[tuple[_Listing | None, str | None]]:
+    """_prepare_listing of every posting, in order; a big source's in worker processes, in chunks."""
+    pool = context.worker_pool() if len(postings) >= PARALLEL_MIN_LISTINGS else None
+    if pool is None:
+        return [_prepare_listing(raw, context.rules, context.date_shift, now) for raw in postings]
+    chunks = [postings[start:start + PARALLEL_CHUNK] for start in range(0, len(postings), PARALLEL_CHUNK)]
+    try:
+        results = list(pool.map(_prepare_chunk, chunks, [context.date_shift] * len(chunks), [now] * len(chunks)))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): carry on without them
+        log.warning("job refresh worker processes stopped; preparing listings in this process")
+        context.parallel, context.pool = False, None
+        pool.shutdown(cancel_futures=True)
+        return [_prepare_listing(raw, context.rules, context.date_shift, now) for raw in postings]
+    return [result for chunk_results in results for result in chunk_results]
+
+
+_worker_rules = None  # the relevance rules, sent once to each worker process
+
+
+def _set_worker_rules(rules) -> None:
+    """Keep the refresh's relevance rules in a worker process."""
+    global _worker_rules
+    _worker_rules = rules
+
+
+def _prepare_chunk(postings: list[Posting], date_shift: timedelta,
+                   now: datetime) -> list[tuple[_Listing | None, str | None]]:
+    """_prepare_listing of each posting of a chunk, in a worker process."""
+    return [_prepare_listing(raw, _worker_rules, date_shift, now) for raw in postings]
 
 
 def _prepare_listing(raw: Posting, rules, date_shift: timedelta, now: datetime) -> tuple[_Listing | None, str | None]:

@@ -405,3 +405,21 @@ def test_an_empty_board_closes_everything_it_listed(app, server):
     report = run_refresh(app, [greenhouse_source(server, body=empty)]).sources[0]
     assert report.status == "ok" and report.closed == first.new
     assert all(posting.closed_at is not None for posting in postings(app))
+
+
+def test_remotive_is_fetched_at_most_once_per_its_interval(app, server):
+    url = server.serve("/remotive", Reply(body=(FIXTURES / "remotive" / "remote_jobs_annotation.json").read_bytes(),
+                                          headers={"Content-Type": "application/json"}))
+    source = SourceConfig(name="remotive", kind="remotive", url=url)
+    first = run_refresh(app, [source])
+    assert first.sources[0].status == "ok" and first.sources[0].new > 0
+    second = run_refresh(app, [source])
+    assert second.sources[0].status == "too_soon"
+    assert len(server.hits("/remotive")) == 1
+    stored = len(postings(app))
+    with app.app_context():
+        db.session.execute(update(JobSource).values(last_success_at=utcnow() - timedelta(hours=7)))
+        db.session.commit()
+    third = run_refresh(app, [source])
+    assert third.sources[0].status in ("ok", "not_modified") and len(server.hits("/remotive")) == 2
+    assert len(postings(app)) == stored

@@ -1,0 +1,107 @@
+"""The ingest speed-ups change nothing: worker processes, the trie alternations, the ASCII fold, and
+PostgreSQL statistics kept fresh during a big first load."""
+
+import random
+import re
+
+import pytest
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.jobs import dedup, ingest
+from portal.jobs.models import JobPosting, JobPostingSource
+from portal.jobs.normalise import _alternation
+from tests.jobs.loopback import LoopbackServer
+from tests.jobs.test_ingest import greenhouse_source, run_refresh
+
+
+@pytest.fixture
+def server():
+    with LoopbackServer() as running:
+        yield running
+
+
+def stored(app) -> list[tuple]:
+    """Every posting and link as plain values, without ids and times that differ between runs."""
+    with app.app_context():
+        posting_columns = [column for column in JobPosting.__table__.c
+                           if column.name not in ("id", "first_seen_at", "last_seen_at")]
+        postings = [tuple(row) for row in db.session.execute(select(*posting_columns).order_by(JobPosting.title))]
+        links = sorted(tuple(row) for row in db.session.execute(
+            select(JobPostingSource.source_name, JobPostingSource.external_id, JobPostingSource.canonical_url)))
+        db.session.remove()
+    return postings + links
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(app, server, monkeypatch):
+    serial = run_refresh(app, [greenhouse_source(server)])
+    expected = stored(app)
+    with app.app_context():
+        for table in (JobPostingSource.__table__, JobPosting.__table__):
+            db.session.execute(table.delete())
+        db.session.commit()
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
+    monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 2)  # several chunks, so their order matters
+    pools = []
+    original = ingest._Context.worker_pool
+    monkeypatch.setattr(ingest._Context, "worker_pool", lambda self: pools.append(original(self)) or pools[-1])
+    parallel = run_refresh(app, [greenhouse_source(server, name="northwind")])
+    assert pools and pools[0] is not None
+    assert [source.counts() for source in parallel.sources] == [source.counts() for source in serial.sources]
+    assert parallel.sources[0].skip_reasons == serial.sources[0].skip_reasons
+    assert stored(app) == expected
+
+
+def longest_first(words) -> str:
+    """The plain alternation the trie replaces."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+@pytest.mark.parametrize("words", [
+    ["$", "C$", "CA$", "CAN$", "US$", "Rs", "Rs.", "R$"],
+    ["ab", "abc", "abd", "b", "bc", "a"],
+    ["english", "spanish", "swahili", "swedish", "tamil", "telugu", "thai", "tagalog", "igbo", "urdu"],
+])
+def test_the_trie_alternation_matches_what_the_longest_first_list_matches(words):
+    rng = random.Random(3)
+    alphabet = sorted(set("".join(words))) + [" ", "x"]
+    trie, plain = re.compile(f"({_alternation(words)})"), re.compile(f"({longest_first(words)})")
+    followed = re.compile(f"({_alternation(words)})(?:c|\\.|$)"), re.compile(f"({longest_first(words)})(?:c|\\.|$)")
+    for _ in range(2000):
+        sample = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        assert trie.findall(sample) == plain.findall(sample), sample
+        assert followed[0].findall(sample) == followed[1].findall(sample), sample  # backtracking order too
+
+
+def slow_fold(value: str) -> str:
+    """fold_text without the ASCII shortcut."""
+    import unicodedata
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
+
+
+@pytest.mark.parametrize("value", ["Scale AI, Inc.", "Zürich", "ÉIRE Ltd", "plain", "", "A\u0301", "ﬁ office"])
+def test_fold_text_is_unchanged_by_the_ascii_shortcut(value):
+    assert dedup.fold_text(value) == slow_fold(value)
+
+
+def test_postgresql_statistics_are_refreshed_once_a_refresh_has_grown_the_tables(app, server, monkeypatch):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("planner statistics matter on PostgreSQL only")
+    monkeypatch.setattr(ingest, "ANALYZE_MIN_ROWS", 1)
+    analyses = []
+    original = db.session.execute
+
+    def recording_execute(statement, *args, **kwargs):
+        if str(statement).startswith("ANALYZE"):
+            analyses.append(str(statement))
+        return original(statement, *args, **kwargs)
+
+    with app.app_context():
+        monkeypatch.setattr(db.session, "execute", recording_execute)
+        report = ingest.refresh([greenhouse_source(server)], pacer=ingest.HostPacer(0))
+        assert report.sources[0].new > 0
+        assert analyses == ["ANALYZE job_posting, job_posting_source"]
+        estimate = db.session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'job_posting'")).scalar()
+        assert estimate == report.sources[0].new
