@@ -7,10 +7,11 @@ PostgreSQL, where the schema is created once and every table is emptied after ea
 import os
 import re
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from portal.app import create_app
@@ -163,3 +164,20 @@ def live_server(tmp_path, request):
     thread.join(timeout=5)
     server.server_close()
     dispose_app(app)
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database: a new SQLite file, or a new database on the PostgreSQL server."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    name = f"portal_migrations_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = normalise_database_url(POSTGRES_URL).rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

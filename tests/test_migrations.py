@@ -1,34 +1,13 @@
 """Alembic migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from portal.app import create_app
-from portal.config import normalise_database_url
 from portal.extensions import db
-from tests.conftest import POSTGRES_URL
-
-
-@pytest.fixture
-def scratch_database_url(tmp_path):
-    """An empty database: a new SQLite file, or a new database on the PostgreSQL server."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
-        return
-    name = f"portal_migrations_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = normalise_database_url(POSTGRES_URL).rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def include_object(obj, name, type_, reflected, compare_to):

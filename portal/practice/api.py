@@ -1,35 +1,21 @@
 """The practice JSON API under /api/v1: items, submissions, assessments and stateless scoring.
 
-Cross-site forms cannot send `application/json` without a CORS preflight (which the portal never
-grants), so JSON-only bodies already stop CSRF; a logged-in browser must also send the CSRF token
-in `X-CSRFToken`, which the pages do.
+Bodies are JSON only and logged-in writes carry `X-CSRFToken` (see portal/api.py).
 """
 
-from flask import Blueprint, jsonify, request, session, url_for
+from flask import jsonify, request, session, url_for
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import ValidationError
 
+from portal.api import ApiError, json_api_blueprint, json_body
 from portal.errors import error_response
 from portal.practice import services
 from portal.practice.tasks.base import DIFFICULTIES, AnswerError, Item, parse_seed
 from portal.practice.tasks.registry import UnknownTaskType, get_task_type
 
-api_bp = Blueprint("practice_api", __name__, url_prefix="/api/v1")
+api_bp = json_api_blueprint("practice_api", __name__, "/api/v1")
 MAX_ELAPSED_MS = 24 * 3600 * 1000
 
 
-class ApiError(Exception):
-    """A client error to report as JSON `{"error", "field"}` with a 4xx status."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
-
-
-@api_bp.errorhandler(ApiError)
-def handle_api_error(error: ApiError):
-    return error_response(error.status, error.message, error.field)
 
 
 @api_bp.errorhandler(AnswerError)
@@ -42,28 +28,6 @@ def handle_unknown_task(error: UnknownTaskType):
     return error_response(404, str(error), "task_type")
 
 
-@api_bp.before_request
-def require_json_and_csrf():
-    """Bodies must be JSON; cookie-authenticated writes must carry the CSRF token too."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if not request.is_json:
-            raise ApiError("send the body as JSON with Content-Type: application/json", None, 415)
-        if current_user.is_authenticated:
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken"))
-            except (ValidationError, CSRFError):
-                raise ApiError("missing or expired CSRF token: reload the page and try again",
-                               "X-CSRFToken", 400) from None
-
-
-def json_body() -> dict:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError("the body is not valid JSON")
-    if not isinstance(body, dict):
-        raise ApiError("the body must be a JSON object")
-    return body
 
 
 def public_item(item: Item) -> dict:

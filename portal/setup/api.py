@@ -1,22 +1,20 @@
 """The setup-check JSON API under /api/v1: store browser results, list them, and stateless reports.
 
-Like the practice API: bodies must be JSON (cross-site forms cannot send it without a preflight the
-portal never grants), and a logged-in browser must also send its CSRF token in `X-CSRFToken`.
+Bodies are JSON only and logged-in writes carry `X-CSRFToken` (see portal/api.py).
 """
 
 import re
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms import ValidationError
 
+from portal.api import ApiError, json_api_blueprint, json_body
 from portal.errors import error_response
 from portal.extensions import limiter
 from portal.setup import services
 from portal.setup.readiness import FIGURE_SPECS, FigureError, Figures, UnknownProfile, readiness_report
 
-api_bp = Blueprint("setup_api", __name__, url_prefix="/api/v1/setup")
+api_bp = json_api_blueprint("setup_api", __name__, "/api/v1/setup")
 DEFAULT_RESULT_RATE_LIMIT = "30 per hour;5 per minute"
 # (pattern, name): the first browser and the first system that match name the user agent.
 BROWSERS = ((r"Edg/(\d+)", "Edge"), (r"OPR/(\d+)", "Opera"), (r"Firefox/(\d+)", "Firefox"),
@@ -25,17 +23,6 @@ SYSTEMS = ((r"Android", "Android"), (r"iPhone|iPad", "iOS"), (r"CrOS", "ChromeOS
            (r"Mac OS X|Macintosh", "macOS"), (r"Linux", "Linux"))
 
 
-class ApiError(Exception):
-    """A client error to report as JSON `{"error", "field"}` with a 4xx status."""
-
-    def __init__(self, message: str, field: str | None = None, status: int = 400):
-        super().__init__(message)
-        self.message, self.field, self.status = message, field, status
-
-
-@api_bp.errorhandler(ApiError)
-def handle_api_error(error: ApiError):
-    return error_response(error.status, error.message, error.field)
 
 
 @api_bp.errorhandler(FigureError)
@@ -48,28 +35,6 @@ def handle_unknown_profile(error: UnknownProfile):
     return error_response(400, str(error), "profile")
 
 
-@api_bp.before_request
-def require_json_and_csrf():
-    """Bodies must be JSON; cookie-authenticated writes must carry the CSRF token too."""
-    if request.method == "POST":
-        if not request.is_json:
-            raise ApiError("send the body as JSON with Content-Type: application/json", None, 415)
-        if current_user.is_authenticated:
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken"))
-            except (ValidationError, CSRFError):
-                raise ApiError("missing or expired CSRF token: reload the page and try again",
-                               "X-CSRFToken", 400) from None
-
-
-def json_body() -> dict:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raise ApiError("the body is not valid JSON")
-    if not isinstance(body, dict):
-        raise ApiError("the body must be a JSON object")
-    return body
 
 
 def split_body(body: dict, allowed_extra: tuple) -> tuple[Figures, dict]:

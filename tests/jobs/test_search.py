@@ -14,7 +14,6 @@ from portal.jobs import search
 from portal.jobs.search import JobQuery, QueryError, fts5_match, parse_job_query, search_postings
 from tests.conftest import POSTGRES_URL
 from tests.jobs.factories import make_posting
-from tests.test_migrations import scratch_database_url  # noqa: F401  (a fixture)
 
 MIGRATION = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0005_job_search_index.py"
 
@@ -273,7 +272,7 @@ def test_index_walk_takes_more_chunks_until_the_window_fills(app, monkeypatch):
 
 
 @pytest.mark.db
-def test_migrations_build_a_working_search_index(scratch_database_url):  # noqa: F811
+def test_migrations_build_a_working_search_index(scratch_database_url):
     app = create_app({"SECRET_KEY": "k" * 40, "TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_database_url})
     with app.app_context():
         upgrade()
