@@ -238,7 +238,9 @@ class _Session:
         return opener
 
 
-class _TrackedHTTPConnection(speedtest_cli.SpeedtestHTTPConnection):
+class _TrackedConnectionMixin:
+    """Refuses to connect once the test is stopped, and registers each socket so stop() can close it."""
+
     def __init__(self, *args, session: _Session, **kwargs):
         self._session = session
         super().__init__(*args, **kwargs)
@@ -254,20 +256,12 @@ class _TrackedHTTPConnection(speedtest_cli.SpeedtestHTTPConnection):
         self._session.track(self.sock)
 
 
-class _TrackedHTTPSConnection(speedtest_cli.SpeedtestHTTPSConnection):
-    def __init__(self, *args, session: _Session, **kwargs):
-        self._session = session
-        super().__init__(*args, **kwargs)
+class _TrackedHTTPConnection(_TrackedConnectionMixin, speedtest_cli.SpeedtestHTTPConnection):
+    """speedtest-cli's HTTP connection, tracked."""
 
-    def connect(self):
-        if self._session.stop.is_set():
-            raise ConnectionAbortedError("the speed test was stopped")
-        try:
-            super().connect()
-        except OSError as error:
-            self._session.note_fault(f"could not connect to {self.host}: {describe_os_error(error)}")
-            raise
-        self._session.track(self.sock)
+
+class _TrackedHTTPSConnection(_TrackedConnectionMixin, speedtest_cli.SpeedtestHTTPSConnection):
+    """speedtest-cli's HTTPS connection, tracked."""
 
 
 class _TrackedHTTPHandler(speedtest_cli.SpeedtestHTTPHandler):
