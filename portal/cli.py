@@ -1,4 +1,4 @@
-"""`flask portal ...` commands: demo data and a content check."""
+"""`flask portal ...` commands: demo data, the admin role and a content check."""
 
 import click
 from flask import current_app
@@ -36,6 +36,21 @@ def demo_data():
             services.set_read(user.id, slug, True)
     click.echo(f"Demo data loaded: log in as '{DEMO_USERNAME}' with password '{DEMO_PASSWORD}' "
                "(a sample account; set PORTAL_DEMO_DATA=0 to skip it).")
+
+
+@portal_cli.command("make-admin")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="Take the admin role away instead.")
+def make_admin(username: str, revoke: bool):
+    """Give a user the admin role (the job sources view), or take it away with --revoke."""
+    from portal.accounts.models import User
+
+    user = db.session.execute(db.select(User).filter_by(username=username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user named '{username}'; they must register first")
+    user.is_admin = not revoke
+    db.session.commit()
+    click.echo(f"'{user.username}' is {'no longer' if revoke else 'now'} an admin.")
 
 
 @portal_cli.command("check-content")

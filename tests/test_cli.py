@@ -29,3 +29,16 @@ def test_check_content_lists_every_guide(runner, app):
     assert result.exit_code == 0
     assert "bounding-boxes" in result.output
     assert "guides OK." in result.output
+
+
+def test_make_admin_grants_and_revokes_the_role(runner, app, auth):
+    auth.register(username="grace", email="grace@example.org")
+    result = runner.invoke(args=["portal", "make-admin", "Grace"])
+    assert result.exit_code == 0 and "now an admin" in result.output
+    with app.app_context():
+        assert db.session.execute(db.select(User).filter_by(username="grace")).scalar_one().is_admin
+    assert runner.invoke(args=["portal", "make-admin", "grace", "--revoke"]).exit_code == 0
+    with app.app_context():
+        assert not db.session.execute(db.select(User).filter_by(username="grace")).scalar_one().is_admin
+    missing = runner.invoke(args=["portal", "make-admin", "nobody"])
+    assert missing.exit_code != 0 and "no user named 'nobody'" in missing.output
