@@ -47,17 +47,20 @@ def incompressible_bytes(length: int, deadline: float | None = None, rng: random
     """Yield `length` random bytes in slices, each slice from a fresh offset; stop at `deadline`.
 
     Every slice starts at its own random offset, so repeats of the block never line up at a
-    fixed period; memory stays at one block whatever the length.
+    fixed period, and never overlaps the slice before it, so a compressor's window (zlib's is
+    32 KiB) never sees the same bytes twice; memory stays at one block whatever the length.
     """
     block, rng = random_block(), rng or random.Random()
-    remaining = length
+    remaining, previous = length, None
     while remaining > 0:
         if deadline is not None and time.monotonic() > deadline:
             return
         size = min(SEND_SLICE_BYTES, remaining)
         offset = rng.randrange(BLOCK_BYTES - size + 1)
+        while previous is not None and abs(offset - previous) < SEND_SLICE_BYTES:
+            offset = rng.randrange(BLOCK_BYTES - size + 1)
         yield block[offset:offset + size]
-        remaining -= size
+        remaining, previous = remaining - size, offset
 
 
 def drain_body(stream, deadline: float) -> tuple[int, float]:

@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from portal.setup.endpoints import (MEBIBYTE, MINI_IMAGE_BYTES, UPLOAD_MAX_BYTES, describe_address,
-                                    incompressible_bytes)
+                                    incompressible_bytes, random_block)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -219,3 +220,11 @@ def test_get_ip_has_librespeeds_shape(client):
 ])
 def test_addresses_are_described_like_librespeed(address, words):
     assert describe_address(address) == words
+
+
+def test_consecutive_slices_never_overlap_so_no_compressor_window_sees_a_repeat():
+    for seed in range(50):
+        offsets, block = [], random_block()
+        for piece in incompressible_bytes(40 * 128 * 1024, rng=random.Random(seed)):
+            offsets.append(block.find(piece))
+        assert all(abs(a - b) >= 128 * 1024 for a, b in zip(offsets, offsets[1:]))
