@@ -24,24 +24,16 @@ def parse(body: bytes, source: SourceConfig) -> ParseResult:
     """Read an Ashby job board response into postings, skipping unlisted or unusable jobs."""
     jobs = common.require_list_under(common.load_json(body, source), "jobs", source)
     common.require_vendor_fields(jobs, SIGNATURE_FIELDS, "Ashby", source)
-    result = ParseResult()
-    for index, job in enumerate(jobs):
-        if not isinstance(job, dict):
-            result.skipped.append((f"job #{index}", "not a JSON object"))
-            continue
-        title = common.text_of(job.get("title"))
-        url = common.text_of(job.get("jobUrl")) or common.text_of(job.get("applyUrl"))
-        external_id = common.identifier_of(job.get("id")) or url
-        label = f"job {external_id or '#' + str(index)}"
-        if job.get("isListed") is False:
-            result.skipped.append((label, "unlisted on the board (isListed is false)"))
-            continue
-        reason = common.missing_required(title, url)
-        if reason:
-            result.skipped.append((label, reason))
-            continue
-        result.postings.append(_posting_from(job, external_id, title, url, source))
-    return result
+    return common.postings_from_entries(
+        jobs, "job", _identify,
+        lambda job, external_id, title, url: _posting_from(job, external_id, title, url, source),
+        refuse=lambda job: "unlisted on the board (isListed is false)" if job.get("isListed") is False else None)
+
+
+def _identify(job: dict) -> tuple[str, str, str]:
+    """Ashby's id, else the job URL, names the job."""
+    url = common.text_of(job.get("jobUrl")) or common.text_of(job.get("applyUrl"))
+    return common.identifier_of(job.get("id")) or url, common.text_of(job.get("title")), url
 
 
 def _posting_from(job: dict, external_id: str, title: str, url: str, source: SourceConfig) -> Posting:

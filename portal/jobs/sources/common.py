@@ -8,10 +8,11 @@ refuse a body that is not the JSON the source kind expects.
 import json
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-from portal.jobs.posting import FeedFormatError, Pay, SourceConfig
+from portal.jobs.posting import FeedFormatError, ParseResult, Pay, Posting, SourceConfig
 
 # Dates outside this range are a placeholder (epoch 0, year 9999) rather than a real posting date.
 EARLIEST_PLAUSIBLE_YEAR = 1995
@@ -201,6 +202,27 @@ def missing_required(title: str, url: str) -> str | None:
     if not url.lower().startswith(("https://", "http://")):
         return f"URL is not http(s): {url[:60]!r}"
     return None
+
+def postings_from_entries(entries: list, noun: str, identify: Callable[[dict], tuple[str, str, str]],
+                          build: Callable[[dict, str, str, str], Posting],
+                          refuse: Callable[[dict], str | None] | None = None) -> ParseResult:
+    """The loop every JSON adapter runs: each entry becomes a posting or a skip with its reason.
+
+    `identify` returns (external id, title, URL); entries that are not objects, that `refuse`
+    names a reason for, or that lack a title or URL are skipped; the rest go through `build`.
+    """
+    result = ParseResult()
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            result.skipped.append((f"{noun} #{index}", "not a JSON object"))
+            continue
+        external_id, title, url = identify(entry)
+        reason = (refuse(entry) if refuse else None) or missing_required(title, url)
+        if reason:
+            result.skipped.append((f"{noun} {external_id or '#' + str(index)}", reason))
+            continue
+        result.postings.append(build(entry, external_id or url, title, url))
+    return result
 
 
 def parse_datetime(value: object) -> datetime | None:

@@ -20,22 +20,11 @@ def parse(body: bytes, source: SourceConfig) -> ParseResult:
     """Read a Greenhouse board response into postings, skipping unusable jobs with the reason."""
     jobs = common.require_list_under(common.load_json(body, source), "jobs", source)
     common.require_vendor_fields(jobs, SIGNATURE_FIELDS, "Greenhouse", source)
-    result = ParseResult()
-    for index, job in enumerate(jobs):
-        label = f"job #{index}"
-        if not isinstance(job, dict):
-            result.skipped.append((label, "not a JSON object"))
-            continue
-        external_id = common.identifier_of(job.get("id"))
-        label = f"job {external_id or '#' + str(index)}"
-        title = common.text_of(job.get("title"))
-        url = common.text_of(job.get("absolute_url"))
-        reason = common.missing_required(title, url)
-        if reason:
-            result.skipped.append((label, reason))
-            continue
-        result.postings.append(_posting_from(job, external_id or url, title, url, source))
-    return result
+    return common.postings_from_entries(
+        jobs, "job",
+        lambda job: (common.identifier_of(job.get("id")), common.text_of(job.get("title")),
+                     common.text_of(job.get("absolute_url"))),
+        lambda job, external_id, title, url: _posting_from(job, external_id, title, url, source))
 
 
 def _posting_from(job: dict, external_id: str, title: str, url: str, source: SourceConfig) -> Posting:

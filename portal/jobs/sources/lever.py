@@ -25,21 +25,11 @@ def parse(body: bytes, source: SourceConfig) -> ParseResult:
             f"{common.describe_source(source)}: expected a JSON list of Lever postings, "
             f"got {common.describe_shape(data)}{_error_detail(data)}")
     common.require_vendor_fields(data, SIGNATURE_FIELDS, "Lever", source)
-    result = ParseResult()
-    for index, entry in enumerate(data):
-        if not isinstance(entry, dict):
-            result.skipped.append((f"posting #{index}", "not a JSON object"))
-            continue
-        external_id = common.identifier_of(entry.get("id"))
-        label = f"posting {external_id or '#' + str(index)}"
-        title = common.text_of(entry.get("text"))
-        url = common.text_of(entry.get("hostedUrl")) or common.text_of(entry.get("applyUrl"))
-        reason = common.missing_required(title, url)
-        if reason:
-            result.skipped.append((label, reason))
-            continue
-        result.postings.append(_posting_from(entry, external_id or url, title, url, source))
-    return result
+    return common.postings_from_entries(
+        data, "posting",
+        lambda entry: (common.identifier_of(entry.get("id")), common.text_of(entry.get("text")),
+                       common.text_of(entry.get("hostedUrl")) or common.text_of(entry.get("applyUrl"))),
+        lambda entry, external_id, title, url: _posting_from(entry, external_id, title, url, source))
 
 
 def _error_detail(data: object) -> str:

@@ -19,21 +19,12 @@ def parse(body: bytes, source: SourceConfig) -> ParseResult:
     """Read a Recruitee offers response into postings, skipping unusable offers with the reason."""
     offers = common.require_list_under(common.load_json(body, source), "offers", source)
     common.require_vendor_fields(offers, SIGNATURE_FIELDS, "Recruitee", source)
-    result = ParseResult()
-    for index, offer in enumerate(offers):
-        if not isinstance(offer, dict):
-            result.skipped.append((f"offer #{index}", "not a JSON object"))
-            continue
-        external_id = common.identifier_of(offer.get("id")) or common.text_of(offer.get("slug"))
-        label = f"offer {external_id or '#' + str(index)}"
-        title = common.text_of(offer.get("title"))
-        url = common.text_of(offer.get("careers_url")) or common.text_of(offer.get("careers_apply_url"))
-        reason = common.missing_required(title, url)
-        if reason:
-            result.skipped.append((label, reason))
-            continue
-        result.postings.append(_posting_from(offer, external_id or url, title, url, source))
-    return result
+    return common.postings_from_entries(
+        offers, "offer",
+        lambda offer: (common.identifier_of(offer.get("id")) or common.text_of(offer.get("slug")),
+                       common.text_of(offer.get("title")),
+                       common.text_of(offer.get("careers_url")) or common.text_of(offer.get("careers_apply_url"))),
+        lambda offer, external_id, title, url: _posting_from(offer, external_id, title, url, source))
 
 
 def _posting_from(offer: dict, external_id: str, title: str, url: str, source: SourceConfig) -> Posting:
