@@ -19,8 +19,8 @@ import os
 import secrets
 import socket
 import tomllib
-from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict, deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,6 +60,7 @@ PAY_PERIOD_LIMIT = 8
 # (pickling both ways, about 30 us a listing) and the pool's start are not worth it.
 PARALLEL_MIN_LISTINGS = 500
 PARALLEL_CHUNK = 250  # listings per task: big enough to amortise a hand-over, small enough to balance
+PIPELINE_DEPTH = 1  # sources started (fetched, parsed, being prepared) ahead of the one being stored
 # PostgreSQL plans the matching lookups from table statistics. Without them (autovacuum off, or
 # not yet run: it only analyses between transactions, a minute apart) a lookup of 500 URLs or
 # fingerprints is planned as a scan of the whole table, so a first load of 100 000 postings grew
@@ -163,17 +164,23 @@ def refresh(sources: list[SourceConfig], *, only: str | None = None, demo: bool 
     try:
         if demo:
             context.date_shift = _demo_date_shift(chosen)
-        for source in chosen:
-            if not source.enabled:
-                source_report = SourceReport(source.name, source.kind, status="disabled")
-            else:
-                source_report = _refresh_source_safely(source, context)
+        pending: deque[_Started] = deque()  # started, not yet finished, in order
+
+        def finish_oldest() -> None:
+            source_report = _finish_source(pending.popleft(), context)
             report.sources.append(source_report)
             _analyze_if_grown(context, source_report)
             if progress is not None:
                 progress(source_report)
+
+        for source in chosen:
+            pending.append(_start_source(source, context))
+            if len(pending) > PIPELINE_DEPTH:
+                finish_oldest()
             if context.lock_lost:
                 break
+        while pending and not context.lock_lost:
+            finish_oldest()
         if not context.lock_lost:
             report.expired = _close_expired()
     finally:
@@ -279,16 +286,111 @@ def _release_lock(holder: str) -> None:
     db.session.commit()
 
 
-# --- one source ---------------------------------------------------------------------------------------
+# --- one source, in two stages ------------------------------------------------------------------------
+#
+# A source is *started* (fetched, parsed, its listings handed to the worker processes) and later
+# *finished* (its prepared listings matched and stored in one transaction). The refresh starts the
+# next source before finishing the current one, so the workers prepare one source while this
+# process stores another; reports, failures and commits still happen one source at a time, in order.
 
-def _refresh_source_safely(source: SourceConfig, context: _Context) -> SourceReport:
-    """Refresh one source in one transaction; any error rolls it back and is reported, not raised."""
-    report = SourceReport(source.name, source.kind)
+
+@dataclass
+class _SourceState:
+    """What the last refresh stored about a source that the next fetch needs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success_at: datetime | None = None
+
+
+@dataclass
+class _Started:
+    """A source between its stages: fetched and parsed, its listings being prepared, nothing stored yet."""
+
+    source: SourceConfig
+    report: SourceReport
+    now: datetime
+    error: Exception | None = None  # why it failed while starting; reported when it is finished
+    etag: str | None = None
+    last_modified: str | None = None
+    postings: list[Posting] = field(default_factory=list)
+    prepared: list | None = None  # the listings prepared in this process (a small source)
+    preparing: list[Future] = field(default_factory=list)  # or their chunks in the workers
+
+
+def _start_source(source: SourceConfig, context: _Context) -> _Started:
+    """Fetch and parse one source and hand its listings to the workers; never raises."""
+    started = _Started(source, SourceReport(source.name, source.kind), utcnow())
+    if not source.enabled:
+        started.report.status = "disabled"
+        return started
     try:
-        _refresh_source(source, context, report)
+        kind = get_source_kind(source.kind)
+    except UnknownSourceKind as error:
+        started.error = _SourceFailed(str(error))
+        return started
+    try:
+        state = _source_state(source)
+        if not context.demo and _too_soon(kind.min_refresh_interval, state.last_success_at, started.now):
+            started.report.status = "too_soon"  # the provider asks for fewer requests; its postings stay
+            return started
+        if context.demo:
+            body = _read_demo_file(source)
+        else:
+            result = fetch(source.url, accept=kind.accept, etag=state.etag, last_modified=state.last_modified,
+                           pacer=context.pacer, **context.fetch_options)
+            if result.error:
+                raise _SourceFailed(result.error)
+            if result.not_modified:
+                started.report.status = "not_modified"
+                return started
+            body, started.etag, started.last_modified = result.body, result.etag, result.last_modified
+        parsed = kind.parse(body, source)
+    except Exception as error:  # reported in order when the source is finished
+        if not isinstance(error, (_SourceFailed, FeedFormatError)):
+            log.exception("job source %s failed", source.name)
+        started.error = error
+        return started
+    started.report.fetched = len(parsed.postings) + len(parsed.skipped)
+    for what, why in parsed.skipped:
+        started.report.skip(what, why)
+    started.postings = parsed.postings
+    _submit_preparation(started, context)
+    return started
+
+
+def _source_state(source: SourceConfig) -> _SourceState:
+    """The stored validators and last success of a source, read without changing anything."""
+    row = db.session.execute(select(JobSource.kind, JobSource.url, JobSource.etag, JobSource.last_modified,
+                                    JobSource.last_success_at).filter_by(name=source.name)).first()
+    if row is None:
+        return _SourceState()
+    if row.url != source.url or row.kind != source.kind:  # validators of another endpoint mean nothing here
+        return _SourceState(last_success_at=row.last_success_at)
+    return _SourceState(row.etag, row.last_modified, row.last_success_at)
+
+
+def _finish_source(started: _Started, context: _Context) -> SourceReport:
+    """Store a started source in one transaction; any error rolls it back and is reported, not raised."""
+    source, report = started.source, started.report
+    if report.status in ("disabled", "too_soon"):
+        return report
+    try:
+        if started.error is not None:
+            raise started.error
+        row = _source_row(source)
+        if report.status == "ok":
+            listings = _prepared_listings(started, context)
+            _store_listings(source.name, listings, started.now, context.demo, report)
+            row.etag, row.last_modified = (started.etag or None), (started.last_modified or None)
+            row.last_counts = report.counts()
+        row.last_run_at = row.last_success_at = started.now
+        row.last_status, row.last_error = report.status, None
+        _commit_source(context)
     except Exception as error:  # one broken source must never stop the others
         db.session.rollback()
-        log.exception("job source %s failed", source.name)
+        if error is not started.error and not isinstance(error, _SourceFailed):
+            log.exception("job source %s failed", source.name)
         reason = _failure_reason(error)
         report = SourceReport(source.name, source.kind, status="failed", error=reason)
         _record_failure(source, reason)
@@ -325,44 +427,6 @@ def _record_failure(source: SourceConfig, reason: str) -> None:
         log.exception("could not record the failure of job source %s", source.name)
 
 
-def _refresh_source(source: SourceConfig, context: _Context, report: SourceReport) -> None:
-    """Fetch, parse, normalise, filter, flag, match and store one source, then commit."""
-    now = utcnow()
-    try:
-        kind = get_source_kind(source.kind)
-    except UnknownSourceKind as error:
-        raise _SourceFailed(str(error)) from None
-    row = _source_row(source)
-    if not context.demo and _too_soon(kind.min_refresh_interval, row.last_success_at, now):
-        report.status = "too_soon"  # the provider asks for fewer requests; its postings stay as they are
-        return
-    if context.demo:
-        body, etag, last_modified = _read_demo_file(source), None, None
-    else:
-        result = fetch(source.url, accept=kind.accept, etag=row.etag, last_modified=row.last_modified,
-                       pacer=context.pacer, **context.fetch_options)
-        if result.error:
-            raise _SourceFailed(result.error)
-        if result.not_modified:
-            report.status = "not_modified"
-            row.last_run_at = row.last_success_at = now
-            row.last_status, row.last_error = "not_modified", None
-            _commit_source(context)
-            return
-        body, etag, last_modified = result.body, result.etag, result.last_modified
-    parsed = kind.parse(body, source)
-    report.fetched = len(parsed.postings) + len(parsed.skipped)
-    for what, why in parsed.skipped:
-        report.skip(what, why)
-    listings = _prepare_listings(parsed.postings, source, context, now, report)
-    _store_listings(source.name, listings, now, context.demo, report)
-    row.etag, row.last_modified = (etag or None), (last_modified or None)
-    row.last_run_at = row.last_success_at = now
-    row.last_status, row.last_error = "ok", None
-    row.last_counts = report.counts()
-    _commit_source(context)
-
-
 def _commit_source(context: _Context) -> None:
     """Commit the source's transaction only while we still hold the lock."""
     if not _extend_lock(context.holder):
@@ -386,37 +450,55 @@ def _source_row(source: SourceConfig) -> JobSource:
 
 # --- preparing listings ----------------------------------------------------------------------------
 
-def _prepare_listings(postings: list[Posting], source: SourceConfig, context: _Context, now: datetime,
-                      report: SourceReport) -> list[_Listing]:
-    """Normalise, filter and flag each parsed posting; skipped ones are counted with the reason."""
+def _submit_preparation(started: _Started, context: _Context) -> None:
+    """Prepare a big source's listings in the worker processes, in chunks; a small one here and now."""
+    postings = started.postings
+    pool = context.worker_pool() if len(postings) >= PARALLEL_MIN_LISTINGS else None
+    if pool is not None:
+        try:
+            started.preparing = [pool.submit(_prepare_chunk, postings[start:start + PARALLEL_CHUNK],
+                                             context.date_shift, started.now)
+                                 for start in range(0, len(postings), PARALLEL_CHUNK)]
+            return
+        except BrokenProcessPool:
+            _stop_workers(context, started.preparing)
+            started.preparing = []
+    started.prepared = [_prepare_listing(raw, context.rules, context.date_shift, started.now) for raw in postings]
+
+
+def _prepared_listings(started: _Started, context: _Context) -> list[_Listing]:
+    """The started source's prepared listings, in order; skipped ones are counted with the reason."""
+    results = started.prepared
+    if results is None:
+        try:
+            results = [result for future in started.preparing for result in future.result()]
+        except BrokenProcessPool:  # a worker died (killed, out of memory): carry on without them
+            _stop_workers(context, started.preparing)
+            results = [_prepare_listing(raw, context.rules, context.date_shift, started.now)
+                       for raw in started.postings]
     listings: list[_Listing] = []
     seen_ids: set[str] = set()
-    for raw, (listing, problem) in zip(postings, _prepare_all(postings, context, now)):
+    for raw, (listing, problem) in zip(started.postings, results):
         what = f"{raw.external_id} {raw.title!r}"[:120]
         if problem:
-            report.skip(what, problem)
+            started.report.skip(what, problem)
         elif listing.external_id in seen_ids:
-            report.skip(what, "listed twice in the same response")
+            started.report.skip(what, "listed twice in the same response")
         else:
             seen_ids.add(listing.external_id)
             listings.append(listing)
     return listings
 
 
-def _prepare_all(postings: list[Posting], context: _Context, now: datetime) -> list[tuple[_Listing | None, str | None]]:
-    """_prepare_listing of every posting, in order; a big source's in worker processes, in chunks."""
-    pool = context.worker_pool() if len(postings) >= PARALLEL_MIN_LISTINGS else None
-    if pool is None:
-        return [_prepare_listing(raw, context.rules, context.date_shift, now) for raw in postings]
-    chunks = [postings[start:start + PARALLEL_CHUNK] for start in range(0, len(postings), PARALLEL_CHUNK)]
-    try:
-        results = list(pool.map(_prepare_chunk, chunks, [context.date_shift] * len(chunks), [now] * len(chunks)))
-    except BrokenProcessPool:  # a worker died (killed, out of memory): carry on without them
+def _stop_workers(context: _Context, futures: list[Future]) -> None:
+    """Give up on the worker processes for the rest of the refresh; later sources prepare in-process."""
+    if context.parallel:
         log.warning("job refresh worker processes stopped; preparing listings in this process")
-        context.parallel, context.pool = False, None
-        pool.shutdown(cancel_futures=True)
-        return [_prepare_listing(raw, context.rules, context.date_shift, now) for raw in postings]
-    return [result for chunk_results in results for result in chunk_results]
+    for future in futures:
+        future.cancel()
+    if context.pool is not None:
+        context.pool.shutdown(wait=False, cancel_futures=True)
+    context.parallel, context.pool = False, None
 
 
 _worker_rules = None  # the relevance rules, sent once to each worker process

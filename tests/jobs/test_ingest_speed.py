@@ -1,6 +1,7 @@
 """The ingest speed-ups change nothing: worker processes, the trie alternations, the ASCII fold, and
 PostgreSQL statistics kept fresh during a big first load."""
 
+import multiprocessing
 import random
 import re
 
@@ -11,6 +12,7 @@ from portal.extensions import db
 from portal.jobs import dedup, ingest
 from portal.jobs.models import JobPosting, JobPostingSource
 from portal.jobs.normalise import _alternation
+from portal.jobs.posting import SourceConfig
 from tests.jobs.loopback import LoopbackServer
 from tests.jobs.test_ingest import greenhouse_source, run_refresh
 
@@ -105,3 +107,42 @@ def test_postgresql_statistics_are_refreshed_once_a_refresh_has_grown_the_tables
         assert analyses == ["ANALYZE job_posting, job_posting_source"]
         estimate = db.session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'job_posting'")).scalar()
         assert estimate == report.sources[0].new
+
+
+def test_the_next_source_is_fetched_while_the_current_one_is_stored(app, server):
+    sources = [greenhouse_source(server, name=f"board-{number}") for number in range(3)]
+    requests_when_stored = []
+    report = run_refresh(app, sources, progress=lambda source_report: requests_when_stored.append(
+        (source_report.name, len(server.requests))))
+    # board-1 was fetched (and handed to the workers) before board-0 was stored; reports keep their order
+    assert requests_when_stored == [("board-0", 2), ("board-1", 3), ("board-2", 3)]
+    assert [source.status for source in report.sources] == ["ok", "ok", "ok"]
+    assert report.sources[0].new > 0 and report.sources[1].merged == report.sources[0].new
+
+
+def test_workers_that_die_mid_refresh_leave_the_work_to_this_process(app, server, monkeypatch, caplog):
+    lever = SourceConfig(name="brightlabel", kind="lever", company="Brightlabel",
+                         url=server.serve_fixture("/lever", "lever/brightlabel_postings.json"))
+    serial = run_refresh(app, [greenhouse_source(server), lever])
+    expected = stored(app)
+    with app.app_context():
+        for table in (JobPostingSource.__table__, JobPosting.__table__):
+            db.session.execute(table.delete())
+        db.session.commit()
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
+    monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 2)
+    submit, killed = ingest._submit_preparation, []
+
+    def submit_then_kill_the_workers(started, context):
+        submit(started, context)
+        if started.preparing and not killed:  # still starting up: none of the chunks can be done yet
+            for process in multiprocessing.active_children():
+                process.kill()
+                killed.append(process.pid)
+
+    monkeypatch.setattr(ingest, "_submit_preparation", submit_then_kill_the_workers)
+    report = run_refresh(app, [greenhouse_source(server), lever])
+    assert killed
+    assert caplog.text.count("worker processes stopped; preparing listings in this process") == 1
+    assert [source.counts() for source in report.sources] == [source.counts() for source in serial.sources]
+    assert stored(app) == expected
