@@ -809,17 +809,38 @@ def _insert_postings(listings: list[_Listing], now: datetime, is_sample: bool) -
     rows = [{**listing.values, "id": posting_id, "posted_at": listing.values["posted_at"] or now,
              "first_seen_at": now, "last_seen_at": now, "closed_at": None, "is_sample": is_sample}
             for posting_id, listing in zip(ids, listings)]
-    db.session.execute(insert(POSTINGS), rows)
+    _bulk_insert(POSTINGS, rows)
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('job_posting', 'id'), :last)"),
                            {"last": ids[-1]})
     return ids
 
 
+def _bulk_insert(table, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys) in the session's transaction.
+
+    PostgreSQL gets them through COPY: an executemany INSERT costs this process about 0.15 ms a row
+    in parameter handling alone, COPY a fraction of that, and the server parses one stream. Types are
+    adapted as the ORM would: JSON columns as JSON text, datetimes as they are (all are aware UTC).
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(insert(table), rows)
+        return
+    from psycopg.types.json import Json  # PostgreSQL's driver, present whenever this branch runs
+
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, db.JSON)}
+    columns = ", ".join(f'"{name}"' for name in names)
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([Json(row[name]) if name in json_columns else row[name] for name in names])
+
+
 def _insert_links(source_name: str, pairs: list[tuple[_Listing, int]], now: datetime) -> None:
     """Link new listings to their postings."""
     if pairs:
-        db.session.execute(insert(LINKS), [
+        _bulk_insert(LINKS, [
             {"posting_id": posting_id, "source_name": source_name, "external_id": listing.external_id,
              "url": listing.url, "canonical_url": listing.canonical_url, "first_seen_at": now,
              "last_seen_at": now, "closed_at": None}

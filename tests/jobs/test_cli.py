@@ -86,10 +86,14 @@ def test_load_demo_loads_the_snapshot_once(app, jobs_runner):
     with app.app_context():
         links_before = db.session.query(JobPostingSource).count()
         flagged = db.session.execute(select(JobPosting.company).where(JobPosting.is_flagged)).scalars().all()
+        fasttrack_flags = db.session.execute(select(JobPosting.flags)
+                                             .where(JobPosting.company == "FastTrack AI Ratings")).scalar_one()
         merged = db.session.execute(select(JobPostingSource.posting_id)
                                     .group_by(JobPostingSource.posting_id)
                                     .having(db.func.count() > 1)).scalars().all()
     assert len(flagged) == 2 and "FastTrack AI Ratings" in flagged
+    assert fasttrack_flags and all(set(flag) == {"code", "message"} and flag["message"] for flag in fasttrack_flags)
+    assert "asks_for_payment" in {flag["code"] for flag in fasttrack_flags}
     assert len(merged) == 3 and links_before == DEMO_POSTINGS + 3
 
     second = jobs_runner.invoke(args=["jobs", "load-demo"])

@@ -85,6 +85,10 @@ def test_first_refresh_stores_the_relevant_postings(app, server):
     assert annotator.posted_at is not None and annotator.posted_at.tzinfo is not None
     assert [(link.source_name, link.external_id) for link in annotator.links] == [("northwind", "4012345001")]
     assert "<script" not in annotator.description_html
+    # JSON columns read back as the lists they were (PostgreSQL receives new rows through COPY)
+    assert (annotator.task_types, annotator.countries, annotator.languages, annotator.flags) == (["bbox"], ["US"], [], [])
+    trainer = next(posting for posting in stored if posting.title.startswith("AI Trainer"))
+    assert (trainer.countries, trainer.languages) == (["MX"], ["Spanish"])
     with app.app_context():
         row = db.session.execute(select(JobSource)).scalar_one()
         assert (row.name, row.last_status, row.last_counts["new"]) == ("northwind", "ok", len(stored))
