@@ -39,9 +39,9 @@ from portal.jobs.config import SOURCE_NAME, SourcesConfigError
 from portal.jobs.fetch import HostPacer, fetch
 from portal.jobs.flags import scam_flags
 from portal.jobs.models import JobPosting, JobPostingSource, JobRefreshLock, JobSource
-from portal.jobs.normalise import hourly_equivalent_usd, normalise
+from portal.jobs.normalise import FIELD_LIMITS, clean_line, hourly_equivalent_usd, normalise
 from portal.jobs.posting import FeedFormatError, Flag, Posting, SourceConfig
-from portal.jobs.relevance import is_relevant, load_rules
+from portal.jobs.relevance import description_decision, load_rules, title_decision
 from portal.jobs.sources.registry import UnknownSourceKind, get_source_kind
 
 log = logging.getLogger(__name__)
@@ -519,12 +519,18 @@ def _prepare_chunk(postings: list[Posting], date_shift: timedelta,
 def _prepare_listing(raw: Posting, rules, date_shift: timedelta, now: datetime) -> tuple[_Listing | None, str | None]:
     """One parsed posting normalised, filtered and flagged: the listing, or why it is skipped."""
     try:
+        # The title alone usually decides, before the costly normalising: most of an employer's
+        # board (engineering, sales) is dropped here. The title is cleaned as normalise cleans it.
+        decision = title_decision(clean_line(raw.title, FIELD_LIMITS["title"]), rules)
+        if decision is not None and not decision.keep:
+            return None, decision.reason
         posting = normalise(raw)
         if date_shift:
             posting = _shift_dates(posting, date_shift)
-        decision = is_relevant(posting, rules)
-        if not decision.keep:
-            return None, decision.reason
+        if decision is None:
+            decision = description_decision(posting, rules)
+            if not decision.keep:
+                return None, decision.reason
         return _listing_from(posting, now)
     except Exception as error:  # one odd listing must not sink the source
         log.exception("listing %s could not be processed", raw.external_id)

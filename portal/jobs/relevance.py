@@ -122,7 +122,15 @@ def _description_matches(patterns: tuple[PhrasePattern, ...], text: str, enough:
 
 def is_relevant(posting: Posting, rules: RelevanceRules) -> Decision:
     """Whether the board keeps a posting: its title decides, else enough annotation words in its description."""
-    title = " ".join(posting.title.lower().split()) if isinstance(posting.title, str) else ""
+    return title_decision(posting.title, rules) or description_decision(posting, rules)
+
+
+def title_decision(title: object, rules: RelevanceRules) -> Decision | None:
+    """The decision a title makes on its own (override, exclusion, inclusion), or None when it makes none.
+
+    Ingest asks this before normalising, so an employer's engineering and sales roles cost next to nothing.
+    """
+    title = " ".join(title.lower().split()) if isinstance(title, str) else ""
     override = _first_match(rules.title_override, title)
     if override:
         return Decision(True, f"title matches '{override.phrase}', which overrides exclusions")
@@ -132,6 +140,11 @@ def is_relevant(posting: Posting, rules: RelevanceRules) -> Decision:
     included = _first_match(rules.title_include, title)
     if included:
         return Decision(True, f"title matches '{included.phrase}'")
+    return None
+
+
+def description_decision(posting: Posting, rules: RelevanceRules) -> Decision:
+    """The decision for a posting whose title decides nothing: enough annotation phrases in its description."""
     text = posting.description_text if isinstance(posting.description_text, str) else ""
     if not text and isinstance(posting.description_html, str):
         text = html_to_text(posting.description_html)

@@ -4,15 +4,18 @@ PostgreSQL statistics kept fresh during a big first load."""
 import multiprocessing
 import random
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 
+from portal.db_types import utcnow
 from portal.extensions import db
 from portal.jobs import dedup, ingest
 from portal.jobs.models import JobPosting, JobPostingSource
-from portal.jobs.normalise import _alternation
-from portal.jobs.posting import SourceConfig
+from portal.jobs.normalise import _alternation, normalise
+from portal.jobs.posting import Posting, SourceConfig
+from portal.jobs.relevance import is_relevant, load_rules
 from tests.jobs.loopback import LoopbackServer
 from tests.jobs.test_ingest import greenhouse_source, run_refresh
 
@@ -146,3 +149,20 @@ def test_workers_that_die_mid_refresh_leave_the_work_to_this_process(app, server
     assert caplog.text.count("worker processes stopped; preparing listings in this process") == 1
     assert [source.counts() for source in report.sources] == [source.counts() for source in serial.sources]
     assert stored(app) == expected
+
+
+@pytest.mark.parametrize("title", [
+    "Senior Software Engineer", "Software Engineer - AI Trainer", "Data Annotator (Contract)", "Operations Associate",
+    "Annotator\x00Engineer", "Annotation specialist " + "x " * 200 + "engineer", "  Rater\n", None, "",
+])
+def test_deciding_on_the_title_before_normalising_changes_no_decision(title):
+    rules = load_rules()
+    raw = Posting(source_name="s", external_id="1", title=title, company="Acme", url="https://acme.example/jobs/1",
+                  description_html="<p>Label images with bounding boxes, annotate audio and review data labeling "
+                                   "work.</p><script>document.write('engineer')</script>")
+    listing, problem = ingest._prepare_listing(raw, rules, timedelta(0), utcnow())
+    decision = is_relevant(normalise(raw), rules)
+    if decision.keep:
+        assert problem is None or (problem == "no title" and not normalise(raw).title)
+    else:
+        assert listing is None and problem == decision.reason
