@@ -2,7 +2,9 @@
 
 The only writer of job sources, postings and their source links. One refresh runs at a time (a
 lock row); each source is one transaction, so a failure mid-source leaves its previous data intact
-and never stops the other sources. Lookups are batched per source to keep 100 000 postings fast.
+and never stops the other sources. To keep 100 000 postings fast, lookups are batched per source,
+a big source's listings are prepared (normalised, filtered, flagged) in worker processes while this
+process stores the source before it, and PostgreSQL receives new rows through COPY.
 
 Matching a fetched listing to a stored posting, most certain first: the same (source, id) link;
 the same canonical URL on any link; the same fingerprint (company + title + location) on exactly
@@ -453,14 +455,16 @@ def _source_row(source: SourceConfig) -> JobSource:
 def _submit_preparation(started: _Started, context: _Context) -> None:
     """Prepare a big source's listings in the worker processes, in chunks; a small one here and now."""
     postings = started.postings
-    pool = context.worker_pool() if len(postings) >= PARALLEL_MIN_LISTINGS else None
-    if pool is not None:
+    if len(postings) >= PARALLEL_MIN_LISTINGS:
         try:
-            started.preparing = [pool.submit(_prepare_chunk, postings[start:start + PARALLEL_CHUNK],
-                                             context.date_shift, started.now)
-                                 for start in range(0, len(postings), PARALLEL_CHUNK)]
-            return
-        except BrokenProcessPool:
+            pool = context.worker_pool()
+            if pool is not None:
+                started.preparing = [pool.submit(_prepare_chunk, postings[start:start + PARALLEL_CHUNK],
+                                                 context.date_shift, started.now)
+                                     for start in range(0, len(postings), PARALLEL_CHUNK)]
+                return
+        except (BrokenProcessPool, OSError, RuntimeError):  # the workers cannot be started or reached
+            log.exception("job refresh worker processes unavailable")
             _stop_workers(context, started.preparing)
             started.preparing = []
     started.prepared = [_prepare_listing(raw, context.rules, context.date_shift, started.now) for raw in postings]

@@ -166,3 +166,22 @@ def test_deciding_on_the_title_before_normalising_changes_no_decision(title):
         assert problem is None or (problem == "no title" and not normalise(raw).title)
     else:
         assert listing is None and problem == decision.reason
+
+
+def test_workers_that_cannot_start_leave_the_work_to_this_process(app, server, monkeypatch, caplog):
+    serial = run_refresh(app, [greenhouse_source(server)])
+    expected = stored(app)
+    with app.app_context():
+        for table in (JobPostingSource.__table__, JobPosting.__table__):
+            db.session.execute(table.delete())
+        db.session.commit()
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
+
+    def no_processes_left(context):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ingest._Context, "worker_pool", no_processes_left)
+    report = run_refresh(app, [greenhouse_source(server)])
+    assert "worker processes unavailable" in caplog.text
+    assert [source.counts() for source in report.sources] == [source.counts() for source in serial.sources]
+    assert report.sources[0].status == "ok" and stored(app) == expected
