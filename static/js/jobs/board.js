@@ -1,5 +1,6 @@
-// Job board: country codes are typed in capitals, and the filter panel remembers whether it
-// was open so paging through results does not keep folding it away.
+// Job board: country codes are typed in capitals, and the filter panel starts open on wide
+// screens (folded on phones, where it would push the results down) and then remembers whether it
+// was open, so paging through results does not keep folding it away.
 
 const country = document.getElementById("country");
 if (country) {
@@ -11,7 +12,9 @@ if (country) {
 const filters = document.querySelector(".jobs-more");
 const KEY = "jobs-filters-open";
 if (filters) {
-  if (sessionStorage.getItem(KEY) === "1") {
+  const remembered = sessionStorage.getItem(KEY);
+  const wide = window.matchMedia("(min-width: 901px)").matches;
+  if (remembered === "1" || (remembered === null && wide)) {
     filters.open = true;
   }
   filters.addEventListener("toggle", () => {
