@@ -10,12 +10,14 @@ def init_app(app):
     from portal.jobs import models, routes, search  # noqa: F401  (search attaches the text-index DDL)
     from portal.jobs.api import api_bp
     from portal.jobs.flags import flag_title
-    from portal.jobs.services import age_label, pay_label, task_infos
+    from portal.jobs.services import age_label, link_host, pay_label, source_kind_title, task_infos
 
     app.add_template_filter(pay_label, "job_pay")
     app.add_template_filter(age_label, "job_age")
     app.add_template_filter(task_infos, "job_task_infos")
     app.add_template_filter(flag_title, "job_flag_title")
+    app.add_template_filter(link_host, "job_link_host")
+    app.add_template_filter(source_kind_title, "job_source_kind_title")
     app.context_processor(saved_items_for_templates)
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)

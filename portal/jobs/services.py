@@ -6,6 +6,7 @@ Ingest is the only writer of postings and sources; this module writes only what 
 import secrets
 from dataclasses import replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 
@@ -13,6 +14,7 @@ from portal.db_types import utcnow
 from portal.extensions import db
 from portal.jobs.models import JobPosting, JobSource, SavedJob, SavedSearch
 from portal.jobs.search import JobQuery, QueryError, parse_job_query, search_postings
+from portal.jobs.sources.registry import UnknownSourceKind, get_source_kind
 from portal.practice.catalog import TASK_TYPES
 
 FEED_ENTRIES = 50
@@ -166,6 +168,23 @@ def feed_postings(saved: SavedSearch) -> list[JobPosting]:
     query = saved_search_query(saved)
     query = replace(query, sort="newest", include_closed=False, page=1)
     return search_postings(query, per_page=FEED_ENTRIES).postings
+
+
+def link_host(url: str) -> str:
+    """The host a listing link goes to ("job-boards.greenhouse.io"), or the URL itself if it has none."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host.removeprefix("www.") if host else url
+
+
+def source_kind_title(kind: str | None) -> str:
+    """A source kind as readers know it ("Greenhouse job board API"); unknown kinds as they are."""
+    try:
+        return get_source_kind(kind).title if kind else "Job source"
+    except UnknownSourceKind:
+        return kind
 
 
 def source_kinds(names: list[str]) -> dict[str, str]:

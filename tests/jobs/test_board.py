@@ -6,7 +6,7 @@ import pytest
 
 from portal.db_types import utcnow
 from portal.extensions import db
-from portal.jobs.services import age_label, pay_label
+from portal.jobs.services import age_label, link_host, pay_label
 from tests.jobs.factories import make_posting, make_source
 
 
@@ -138,8 +138,10 @@ def test_detail_page_lists_sources_practice_links_and_remotive_credit(app, clien
                                task_types=["keypoints"])
         posting_id = posting.id
     html = page_text(client.get(f"/jobs/{posting_id}"))
-    assert "https://greenhouse-acme.example.com/jobs/" in html and "https://remotive.example.com/jobs/" in html
-    assert html.count("via <a") == 1 and 'href="https://remotive.com"' in html
+    assert 'href="https://greenhouse-acme.example.com/jobs/' in html and 'href="https://remotive.example.com/jobs/' in html
+    assert ">greenhouse-acme.example.com</a>" in html and ">remotive.example.com</a>" in html  # hosts, not URLs
+    assert "Remotive remote jobs API, via <a" in html and html.count("via <a") == 1
+    assert 'href="https://remotive.com"' in html and html.count("first seen today") == 2
     assert "Practise the skills this job needs" in html and 'href="/practice/keypoints"' in html
 
 
@@ -158,3 +160,13 @@ def test_pages_load_only_local_assets(client):
         response = client.get(asset)
         response.close()
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("https://job-boards.greenhouse.io/scaleai/jobs/1", "job-boards.greenhouse.io"),
+    ("https://www.welocalize.com/careers/?gh_jid=7", "welocalize.com"),
+    ("https://[::1", "https://[::1"),  # unparseable: shown as it is, never an error page
+    ("not a url", "not a url"),
+])
+def test_source_links_show_their_host(url, shown):
+    assert link_host(url) == shown
