@@ -38,13 +38,20 @@ def stored(app) -> list[tuple]:
     return postings + links
 
 
-def test_worker_processes_store_exactly_what_one_process_stores(app, server, monkeypatch):
-    serial = run_refresh(app, [greenhouse_source(server)])
+def refresh_in_one_process_then_forget(app, sources):
+    """The report and stored rows of a refresh with the default settings, then empty job tables
+    (the source rows stay, as they would between two refreshes) for the run to compare."""
+    report = run_refresh(app, sources)
     expected = stored(app)
     with app.app_context():
         for table in (JobPostingSource.__table__, JobPosting.__table__):
             db.session.execute(table.delete())
         db.session.commit()
+    return report, expected
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(app, server, monkeypatch):
+    serial, expected = refresh_in_one_process_then_forget(app, [greenhouse_source(server)])
     monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
     monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 2)  # several chunks, so their order matters
     pools = []
@@ -126,12 +133,7 @@ def test_the_next_source_is_fetched_while_the_current_one_is_stored(app, server)
 def test_workers_that_die_mid_refresh_leave_the_work_to_this_process(app, server, monkeypatch, caplog):
     lever = SourceConfig(name="brightlabel", kind="lever", company="Brightlabel",
                          url=server.serve_fixture("/lever", "lever/brightlabel_postings.json"))
-    serial = run_refresh(app, [greenhouse_source(server), lever])
-    expected = stored(app)
-    with app.app_context():
-        for table in (JobPostingSource.__table__, JobPosting.__table__):
-            db.session.execute(table.delete())
-        db.session.commit()
+    serial, expected = refresh_in_one_process_then_forget(app, [greenhouse_source(server), lever])
     monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
     monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 2)
     submit, killed = ingest._submit_preparation, []
@@ -169,12 +171,7 @@ def test_deciding_on_the_title_before_normalising_changes_no_decision(title):
 
 
 def test_workers_that_cannot_start_leave_the_work_to_this_process(app, server, monkeypatch, caplog):
-    serial = run_refresh(app, [greenhouse_source(server)])
-    expected = stored(app)
-    with app.app_context():
-        for table in (JobPostingSource.__table__, JobPosting.__table__):
-            db.session.execute(table.delete())
-        db.session.commit()
+    serial, expected = refresh_in_one_process_then_forget(app, [greenhouse_source(server)])
     monkeypatch.setattr(ingest, "PARALLEL_MIN_LISTINGS", 1)
 
     def no_processes_left(context):
