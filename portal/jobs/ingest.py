@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.config import PROJECT_ROOT
 from portal.db_types import utcnow
@@ -349,6 +349,8 @@ def _start_source(source: SourceConfig, context: _Context) -> _Started:
             body, started.etag, started.last_modified = result.body, result.etag, result.last_modified
         parsed = kind.parse(body, source)
     except Exception as error:  # reported in order when the source is finished
+        if isinstance(error, SQLAlchemyError):
+            db.session.rollback()  # no source has writes pending while another starts, so nothing is lost
         if not isinstance(error, (_SourceFailed, FeedFormatError)):
             log.exception("job source %s failed", source.name)
         started.error = error

@@ -182,3 +182,18 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(app, server, m
     assert "worker processes unavailable" in caplog.text
     assert [source.counts() for source in report.sources] == [source.counts() for source in serial.sources]
     assert report.sources[0].status == "ok" and stored(app) == expected
+
+
+def test_a_database_error_while_starting_a_source_spares_the_one_being_stored(app, server, monkeypatch):
+    source_state = ingest._source_state
+
+    def broken_for_one(source):
+        if source.name == "broken":
+            db.session.execute(text("SELECT * FROM no_such_table"))  # on PostgreSQL this aborts the transaction
+        return source_state(source)
+
+    monkeypatch.setattr(ingest, "_source_state", broken_for_one)
+    report = run_refresh(app, [greenhouse_source(server), greenhouse_source(server, name="broken")])
+    good, broken = report.sources
+    assert good.status == "ok" and good.new > 0  # started before "broken", stored after it failed to start
+    assert broken.status == "failed" and "no_such_table" in broken.error
