@@ -20,7 +20,9 @@ SUMMARY_COLUMNS = ("fetched", "new", "updated", "merged", "closed", "skipped")
 @click.option("--sources", "sources_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The sources TOML file (default: $PORTAL_JOB_SOURCES, else content/jobs/sources.toml).")
 @click.option("--source", "only", default=None, metavar="NAME", help="Refresh only the source with this name.")
-def refresh_command(sources_path: Path | None, only: str | None):
+@click.option("--skipped", "show_skipped", is_flag=True,
+              help="Also list why listings were skipped (not annotation work, closed, unusable), the first 20 a source.")
+def refresh_command(sources_path: Path | None, only: str | None, show_skipped: bool):
     """Fetch every enabled job source and update the board (exit 0 even when some sources fail)."""
     try:
         sources = load_sources(sources_path)
@@ -28,6 +30,8 @@ def refresh_command(sources_path: Path | None, only: str | None):
         raise click.ClickException(str(error)) from None
     report = _run(sources, only=only, demo=False)
     _echo_summary(report)
+    if show_skipped:
+        _echo_skip_reasons(report)
 
 
 @jobs_cli.command("load-demo")
@@ -82,3 +86,14 @@ def _echo_summary(report: RefreshReport) -> None:
         click.echo(f"FAILED {source.name}: {source.error}")
     ok = sum(1 for source in report.sources if source.status in ("ok", "not_modified", "too_soon"))
     click.echo(f"{ok} of {len(report.sources)} source(s) refreshed, {len(report.failed)} failed.")
+
+
+def _echo_skip_reasons(report: RefreshReport) -> None:
+    """Each source's skipped listings with the reason, to tune the relevance rules or spot a broken feed."""
+    for source in report.sources:
+        if source.skip_reasons:
+            shown = len(source.skip_reasons)
+            more = f" (first {shown} of {source.skipped})" if source.skipped > shown else ""
+            click.echo(f"\nSkipped at {source.name}{more}:")
+            for reason in source.skip_reasons:
+                click.echo(f"  - {reason}")

@@ -388,6 +388,7 @@ def _finish_source(started: _Started, context: _Context) -> SourceReport:
             _store_listings(source.name, listings, started.now, context.demo, report)
             row.etag, row.last_modified = (started.etag or None), (started.last_modified or None)
             row.last_counts = report.counts()
+            row.last_skip_reasons = report.skip_reasons
         row.last_run_at = row.last_success_at = started.now
         row.last_status, row.last_error = report.status, None
         _commit_source(context)

@@ -22,7 +22,8 @@ class JobSource(db.Model):
     last_success_at = db.Column(UTCDateTime(), nullable=True)
     last_status = db.Column(db.String(16), nullable=False, default="never")  # never|ok|not_modified|failed
     last_error = db.Column(db.Text, nullable=True)
-    last_counts = db.Column(db.JSON, nullable=True)  # {"fetched", "new", "updated", "closed", "skipped"}
+    last_counts = db.Column(db.JSON, nullable=True)  # {"fetched", "new", "updated", "merged", "closed", "skipped"}
+    last_skip_reasons = db.Column(db.JSON, nullable=True)  # ["<id> '<title>': <why>", ...], the first few
 
 
 class JobPosting(db.Model):

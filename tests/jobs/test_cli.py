@@ -53,6 +53,17 @@ def test_refresh_prints_a_summary_and_exits_0_despite_a_failed_source(app, jobs_
     assert "1 of 2 source(s) refreshed, 1 failed." in result.output
 
 
+def test_refresh_lists_why_listings_were_skipped_on_request(app, jobs_runner, server, tmp_path):
+    path = write_sources(tmp_path, server)
+    quiet = jobs_runner.invoke(args=["jobs", "refresh", "--sources", path])
+    assert "Skipped at" not in quiet.output
+    listed = jobs_runner.invoke(args=["jobs", "refresh", "--sources", path, "--skipped"])
+    assert listed.exit_code == 0, listed.output
+    section = listed.output.split("Skipped at northwind:", 1)[1]
+    assert "Account Executive" in section and "title matches excluded 'account executive'" in section
+    assert "Skipped at gone" not in listed.output  # a failed source skipped nothing
+
+
 def test_refresh_of_one_source(app, jobs_runner, server, tmp_path):
     path = write_sources(tmp_path, server)
     result = jobs_runner.invoke(args=["jobs", "refresh", "--sources", path, "--source", "northwind"])
