@@ -5,11 +5,20 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal import config, errors, page_cache, security
 from portal.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = config.PROJECT_ROOT
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:name>` in a route: a row id from 1 to 2**31 - 1, the range of the id columns. A bigger
+    number is a 404 like any missing row, not an overflow error from the database driver."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -27,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if app.config["BEHIND_PROXY"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.url_map.converters["id"] = RowIdConverter
 
     db.init_app(app)
     from portal import sqlite_pragmas

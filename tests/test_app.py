@@ -95,6 +95,18 @@ def test_api_errors_are_json(client):
     assert "field" in response.get_json()
 
 
+@pytest.mark.parametrize("path", [
+    "/jobs/{id}", "/api/v1/jobs/{id}", "/practice/assessments/{id}", "/practice/assessments/{id}/review",
+    "/api/v1/practice/assessments/{id}",
+])
+@pytest.mark.parametrize("row_id", ["99999999999999999999", "2147483648", "0"])
+def test_a_row_id_out_of_range_is_a_404_not_a_database_error(client, auth, path, row_id):
+    auth.register()
+    response = client.get(path.format(id=row_id))
+    assert response.status_code == 404
+    assert response.get_json()["error"] if path.startswith("/api/") else b"Page not found" in response.data
+
+
 def test_wrong_method_is_405_with_allow_header(client):
     response = client.delete("/guides")
     assert response.status_code == 405

@@ -45,7 +45,7 @@ def list_jobs():
                     "jobs": [posting_payload(posting) for posting in results.postings]})
 
 
-@api_bp.get("/jobs/<int:posting_id>")
+@api_bp.get("/jobs/<id:posting_id>")
 def job_detail(posting_id):
     posting = services.get_posting(posting_id)
     if posting is None:

@@ -42,7 +42,7 @@ def board():
                            demo=services.demo_snapshot_shown()), 400 if error else 200
 
 
-@bp.get("/jobs/<int:posting_id>")
+@bp.get("/jobs/<id:posting_id>")
 def show(posting_id):
     posting = services.get_posting(posting_id)
     if posting is None:
@@ -53,7 +53,7 @@ def show(posting_id):
                            source_kinds=services.source_kinds([link.source_name for link in posting.links]), scam_guide=SCAM_GUIDE)
 
 
-@bp.post("/jobs/<int:posting_id>/save")
+@bp.post("/jobs/<id:posting_id>/save")
 @login_required
 def save(posting_id):
     form = SaveJobForm()
@@ -65,7 +65,7 @@ def save(posting_id):
     return redirect(local_path_or(form.next.data, url_for("jobs.show", posting_id=posting_id)))
 
 
-@bp.post("/jobs/<int:posting_id>/unsave")
+@bp.post("/jobs/<id:posting_id>/unsave")
 @login_required
 def unsave(posting_id):
     form = SaveJobForm()
@@ -98,7 +98,7 @@ def save_search():
     return redirect(url_for("jobs.board", **query.as_params()))
 
 
-@bp.post("/jobs/searches/<int:search_id>/delete")
+@bp.post("/jobs/searches/<id:search_id>/delete")
 @login_required
 def delete_search(search_id):
     if not DeleteForm().validate_on_submit():

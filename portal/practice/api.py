@@ -122,7 +122,7 @@ def assessment_payload(assessment) -> dict:
     return payload
 
 
-@api_bp.get("/assessments/<int:assessment_id>")
+@api_bp.get("/assessments/<id:assessment_id>")
 def assessment_detail(assessment_id):
     assessment = services.expire_if_overdue(owned_assessment(assessment_id))
     response = jsonify(assessment_payload(assessment))
@@ -130,7 +130,7 @@ def assessment_detail(assessment_id):
     return response
 
 
-@api_bp.put("/assessments/<int:assessment_id>/answers/<int:position>")
+@api_bp.put("/assessments/<id:assessment_id>/answers/<int:position>")
 def assessment_save(assessment_id, position):
     assessment = owned_assessment(assessment_id, for_update=True)
     body = json_body()
@@ -143,7 +143,7 @@ def assessment_save(assessment_id, position):
     return jsonify({"saved": True, "position": position})
 
 
-@api_bp.post("/assessments/<int:assessment_id>/submit")
+@api_bp.post("/assessments/<id:assessment_id>/submit")
 def assessment_submit(assessment_id):
     assessment = owned_assessment(assessment_id, for_update=True)
     try:

@@ -103,7 +103,7 @@ def owned_or_404(assessment_id: int):
     return services.expire_if_overdue(assessment)
 
 
-@bp.get("/practice/assessments/<int:assessment_id>")
+@bp.get("/practice/assessments/<id:assessment_id>")
 @login_required
 def assessment_run(assessment_id):
     assessment = owned_or_404(assessment_id)
@@ -114,7 +114,7 @@ def assessment_run(assessment_id):
                            info=TASK_TYPES[task.slug], seconds_left=services.seconds_left(assessment))
 
 
-@bp.get("/practice/assessments/<int:assessment_id>/review")
+@bp.get("/practice/assessments/<id:assessment_id>/review")
 @login_required
 def assessment_review(assessment_id):
     assessment = owned_or_404(assessment_id)
