@@ -369,7 +369,7 @@ def _source_state(source: SourceConfig) -> _SourceState:
                                     JobSource.last_success_at).filter_by(name=source.name)).first()
     if row is None:
         return _SourceState()
-    if row.url != source.url or row.kind != source.kind:  # validators of another endpoint mean nothing here
+    if not _same_endpoint(row, source):  # validators of another endpoint mean nothing here
         return _SourceState(last_success_at=row.last_success_at)
     return _SourceState(row.etag, row.last_modified, row.last_success_at)
 
@@ -441,13 +441,18 @@ def _commit_source(context: _Context) -> None:
     db.session.commit()
 
 
+def _same_endpoint(row, source: SourceConfig) -> bool:
+    """Whether a stored source row still describes the configured endpoint (its URL as stored, cut to the column)."""
+    return row.url == source.url[:URL_LIMIT] and row.kind == source.kind
+
+
 def _source_row(source: SourceConfig) -> JobSource:
     """The source's row, created or brought in line with the configuration."""
     row = db.session.execute(select(JobSource).filter_by(name=source.name)).scalar_one_or_none()
     if row is None:
         row = JobSource(name=source.name, kind=source.kind, url=source.url, last_status="never")
         db.session.add(row)
-    elif row.url != source.url or row.kind != source.kind:
+    elif not _same_endpoint(row, source):
         row.etag = row.last_modified = None  # validators of another endpoint mean nothing here
     row.kind, row.url, row.company, row.enabled = source.kind, source.url[:URL_LIMIT], source.company, source.enabled
     return row

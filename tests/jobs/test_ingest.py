@@ -107,6 +107,18 @@ def test_a_second_run_changes_nothing_and_a_304_only_touches_last_run(app, serve
         assert db.session.execute(select(JobSource.last_status)).scalar_one() == "not_modified"
 
 
+def test_validators_go_with_the_endpoint_even_when_its_url_is_longer_than_the_column(app, server):
+    long_path = "/northwind" + "/x" * 1100  # over the 2 000-character URL column
+    url = server.serve(long_path, Reply(body=GREENHOUSE_FIXTURE.read_bytes(),
+                                        headers={"Content-Type": "application/json"}, etag='"v1"'))
+    source = SourceConfig(name="northwind", kind="greenhouse", url=url)
+    run_refresh(app, [source])
+    assert run_refresh(app, [source]).sources[0].status == "not_modified"  # the stored, cut URL still matches
+    moved = greenhouse_source(server, name="northwind-moved", etag='"v1"')
+    run_refresh(app, [SourceConfig(name="northwind", kind="greenhouse", url=moved.url)])
+    assert "If-None-Match" not in server.hits("/northwind-moved")[0].headers  # another endpoint: no validators
+
+
 def test_an_unchanged_body_without_validators_counts_nothing_new(app, server):
     source = greenhouse_source(server)
     first = run_refresh(app, [source]).sources[0]
